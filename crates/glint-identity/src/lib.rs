@@ -1,0 +1,15 @@
+//! Identity v3 (Keystone) for Glint.
+//!
+//! `service` is the identity logic as plain Rust; `api` is the only place
+//! that knows Keystone's JSON shapes; `db` is the only place that writes SQL.
+
+pub mod api;
+pub mod db;
+mod error;
+pub mod model;
+pub mod password;
+pub mod service;
+pub mod token;
+
+pub use error::IdentityError;
+pub use service::{BootstrapOutcome, BootstrapSpec, IdentityConfig, IdentityService, ResolvedScope, TokenInfo};

@@ -1,0 +1,459 @@
+//! Glance v2 over HTTP. Every JSON shape and header of the image API lives here.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Path, RawQuery, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use bytes::Bytes;
+use futures_util::TryStreamExt;
+use serde_json::{json, Map, Value};
+
+use crate::auth::{RequestContext, TokenRejection, TokenValidator};
+use crate::error::{ErrorFormat, GlanceErrorBody};
+use crate::filter::ListQuery;
+use crate::model::{Image, Member, MemberStatus};
+use crate::service::{check_writable, Download, NewImage, PatchOp, RangeRequest};
+use crate::{schema, ImageError, ImageService};
+
+/// Versions whose features Glint serves (2.6 import and later are not yet).
+const VERSIONS: &[&str] = &["v2.5", "v2.4", "v2.3", "v2.2", "v2.1", "v2.0"];
+
+#[derive(Clone)]
+pub struct ImageApi {
+    pub service: Arc<ImageService>,
+    pub validator: Arc<dyn TokenValidator>,
+    /// The image base URL clients use, e.g. `http://127.0.0.1:5050/image`.
+    pub base_url: Arc<str>,
+    /// `WWW-Authenticate` for 401s: where to get a token.
+    pub www_authenticate: HeaderValue,
+}
+
+type ApiResult<T = Response> = Result<T, ImageError>;
+
+pub fn router(api: ImageApi) -> Router {
+    let www_authenticate = api.www_authenticate.clone();
+    Router::new()
+        .route("/", get(versions_300))
+        .route("/versions", get(versions_200))
+        .route("/v2/images", get(list_images).post(create_image))
+        .route("/v2/images/{id}", get(show_image).patch(update_image).delete(delete_image))
+        .route("/v2/images/{id}/file", get(download).put(upload))
+        .route("/v2/images/{id}/tags/{tag}", put(add_tag).delete(remove_tag))
+        .route("/v2/images/{id}/members", get(list_members).post(add_member))
+        .route("/v2/images/{id}/members/{member}", get(show_member).put(update_member).delete(remove_member))
+        .route("/v2/images/{id}/actions/deactivate", post(deactivate))
+        .route("/v2/images/{id}/actions/reactivate", post(reactivate))
+        .route("/v2/schemas/image", get(|| async { Json(schema::image()) }))
+        .route("/v2/schemas/images", get(|| async { Json(schema::images()) }))
+        .route("/v2/schemas/member", get(|| async { Json(schema::member()) }))
+        .route("/v2/schemas/members", get(|| async { Json(schema::members()) }))
+        .fallback(fallback)
+        .with_state(api)
+        .layer(axum::middleware::from_fn(move |req: Request, next: Next| {
+            let www_authenticate = www_authenticate.clone();
+            negotiate_errors(req, next, www_authenticate)
+        }))
+}
+
+/// Re-renders error bodies for the request's `Accept`, as webob does, and
+/// adds `WWW-Authenticate` to 401s.
+async fn negotiate_errors(req: Request, next: Next, www_authenticate: HeaderValue) -> Response {
+    let format = ErrorFormat::from_accept(req.headers().get(http::header::ACCEPT).and_then(|v| v.to_str().ok()));
+    let mut res = next.run(req).await;
+    if res.status() == StatusCode::UNAUTHORIZED {
+        res.headers_mut().insert(http::header::WWW_AUTHENTICATE, www_authenticate);
+    }
+    if format == ErrorFormat::Html {
+        return res;
+    }
+    let Some(body) = res.extensions_mut().remove::<GlanceErrorBody>() else { return res };
+    let (content_type, text) = body.render(format);
+    let (mut parts, _) = res.into_parts();
+    parts.headers.insert(http::header::CONTENT_TYPE, content_type);
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(text))
+}
+
+async fn fallback(State(api): State<ImageApi>, uri: http::Uri) -> Response {
+    // Unknown version prefixes get the version document, as Glance's negotiation does.
+    let path = uri.path();
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    if first.starts_with('v') && first != "v2" {
+        return versions_300(State(api)).await;
+    }
+    ImageError::NotFound("The resource could not be found.".into()).into_response()
+}
+
+fn versions_doc(api: &ImageApi) -> Value {
+    let href = format!("{}/v2/", api.base_url);
+    let list: Vec<Value> = VERSIONS
+        .iter()
+        .enumerate()
+        .map(|(n, id)| {
+            json!({"id": id, "status": if n == 0 { "CURRENT" } else { "SUPPORTED" }, "links": [{"rel": "self", "href": href}]})
+        })
+        .collect();
+    json!({"versions": list})
+}
+
+async fn versions_300(State(api): State<ImageApi>) -> Response {
+    (StatusCode::MULTIPLE_CHOICES, Json(versions_doc(&api))).into_response()
+}
+
+async fn versions_200(State(api): State<ImageApi>) -> Response {
+    Json(versions_doc(&api)).into_response()
+}
+
+/// The authenticated, project-scoped caller.
+pub struct Caller(pub RequestContext);
+
+impl FromRequestParts<ImageApi> for Caller {
+    type Rejection = ImageError;
+
+    async fn from_request_parts(parts: &mut Parts, api: &ImageApi) -> Result<Self, ImageError> {
+        let token = parts
+            .headers
+            .get("x-auth-token")
+            .and_then(|v| v.to_str().ok())
+            .filter(|t| !t.is_empty())
+            .ok_or(ImageError::Unauthorized)?;
+        let ctx = api.validator.validate(token).await.map_err(|e| match e {
+            TokenRejection::Invalid => ImageError::Unauthorized,
+            TokenRejection::Unavailable(why) => ImageError::Unavailable(format!("The identity service is unavailable: {why}")),
+        })?;
+        if ctx.project_id.is_none() {
+            return Err(ImageError::Forbidden("The image service needs a project-scoped token.".into()));
+        }
+        Ok(Caller(ctx))
+    }
+}
+
+// ---- JSON shapes ---------------------------------------------------------
+
+pub fn image_json(image: &Image) -> Value {
+    let mut m = Map::new();
+    for (k, v) in &image.properties {
+        m.insert(k.clone(), json!(v));
+    }
+    m.insert("name".into(), json!(image.name));
+    m.insert("disk_format".into(), json!(image.disk_format));
+    m.insert("container_format".into(), json!(image.container_format));
+    m.insert("visibility".into(), json!(image.visibility.as_str()));
+    m.insert("size".into(), json!(image.size));
+    m.insert("virtual_size".into(), json!(image.virtual_size));
+    m.insert("status".into(), json!(image.status.as_str()));
+    m.insert("checksum".into(), json!(image.checksum));
+    m.insert("protected".into(), json!(image.protected));
+    m.insert("min_ram".into(), json!(image.min_ram));
+    m.insert("min_disk".into(), json!(image.min_disk));
+    m.insert("owner".into(), json!(image.owner));
+    m.insert("os_hidden".into(), json!(image.os_hidden));
+    m.insert("os_hash_algo".into(), json!(image.os_hash_algo));
+    m.insert("os_hash_value".into(), json!(image.os_hash_value));
+    m.insert("id".into(), json!(image.id));
+    m.insert("created_at".into(), json!(image.created_at));
+    m.insert("updated_at".into(), json!(image.updated_at));
+    m.insert("tags".into(), json!(image.tags));
+    m.insert("self".into(), json!(format!("/v2/images/{}", image.id)));
+    m.insert("file".into(), json!(format!("/v2/images/{}/file", image.id)));
+    m.insert("schema".into(), json!("/v2/schemas/image"));
+    if let Some(loc) = &image.location {
+        m.insert("stores".into(), json!(loc.store_id));
+    }
+    Value::Object(m)
+}
+
+fn member_json(m: &Member) -> Value {
+    json!({
+        "member_id": m.member_id,
+        "image_id": m.image_id,
+        "status": m.status.as_str(),
+        "created_at": m.created_at,
+        "updated_at": m.updated_at,
+        "schema": "/v2/schemas/member",
+    })
+}
+
+fn parse_json(body: &Bytes) -> ApiResult<Value> {
+    serde_json::from_slice(body).map_err(|_| ImageError::BadRequest("Malformed JSON in request body.".into()))
+}
+
+/// The create body → [`NewImage`], with Glance's schema rules.
+fn new_image_from_json(body: Value) -> ApiResult<NewImage> {
+    let Value::Object(fields) = body else {
+        return Err(ImageError::BadRequest("Malformed JSON in request body: expected an object.".into()));
+    };
+    let mut new = NewImage::default();
+    for (key, value) in fields {
+        check_writable(&key)?;
+        let mismatch = |want: &str| {
+            ImageError::BadRequest(format!("Provided object does not match schema 'image': {value} is not of type '{want}' for '{key}'"))
+        };
+        let opt_string = |v: &Value| match v {
+            Value::Null => Ok(None),
+            Value::String(s) => Ok(Some(s.clone())),
+            _ => Err(mismatch("string")),
+        };
+        match key.as_str() {
+            "id" => new.id = Some(value.as_str().ok_or_else(|| mismatch("string"))?.to_owned()),
+            "name" => {
+                let name = opt_string(&value)?;
+                if name.as_ref().is_some_and(|n| n.chars().count() > 255) {
+                    return Err(ImageError::BadRequest("Image name is longer than 255 characters.".into()));
+                }
+                new.name = name;
+            }
+            "visibility" => {
+                new.visibility = Some(value.as_str().and_then(|v| v.parse().ok()).ok_or_else(|| {
+                    ImageError::BadRequest(format!("Invalid visibility value: {value}"))
+                })?)
+            }
+            "disk_format" => new.disk_format = opt_string(&value)?,
+            "container_format" => new.container_format = opt_string(&value)?,
+            "protected" => new.protected = value.as_bool().ok_or_else(|| mismatch("boolean"))?,
+            "os_hidden" => new.os_hidden = value.as_bool().ok_or_else(|| mismatch("boolean"))?,
+            "min_disk" => new.min_disk = value.as_u64().ok_or_else(|| mismatch("integer"))?,
+            "min_ram" => new.min_ram = value.as_u64().ok_or_else(|| mismatch("integer"))?,
+            "owner" => new.owner = opt_string(&value)?,
+            "tags" => {
+                new.tags = value
+                    .as_array()
+                    .ok_or_else(|| mismatch("array"))?
+                    .iter()
+                    .map(|t| t.as_str().map(str::to_owned).ok_or_else(|| mismatch("array of strings")))
+                    .collect::<Result<_, _>>()?
+            }
+            _ => {
+                if key.chars().count() > 255 {
+                    return Err(ImageError::BadRequest("Property names are at most 255 characters.".into()));
+                }
+                let Value::String(s) = &value else { return Err(mismatch("string")) };
+                new.properties.insert(key.clone(), s.clone());
+            }
+        }
+    }
+    Ok(new)
+}
+
+// ---- images ----------------------------------------------------------------
+
+async fn create_image(State(api): State<ImageApi>, Caller(ctx): Caller, body: Bytes) -> ApiResult {
+    let new = new_image_from_json(parse_json(&body)?)?;
+    let image = api.service.create(&ctx, new).await?;
+    let mut res = (StatusCode::CREATED, Json(image_json(&image))).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("{}/v2/images/{}", api.base_url, image.id)) {
+        res.headers_mut().insert(http::header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+async fn show_image(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult {
+    Ok(Json(image_json(&api.service.get(&ctx, &id).await?)).into_response())
+}
+
+async fn list_images(State(api): State<ImageApi>, Caller(ctx): Caller, RawQuery(query): RawQuery) -> ApiResult {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
+    let list_query = ListQuery::parse(&pairs)?;
+    let images = api.service.list(&ctx, &list_query).await?;
+    let without_marker: Vec<&(String, String)> = pairs.iter().filter(|(k, _)| k != "marker").collect();
+    let encode = |extra: Option<(&str, &str)>| {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &without_marker {
+            s.append_pair(k, v);
+        }
+        if let Some((k, v)) = extra {
+            s.append_pair(k, v);
+        }
+        let q = s.finish();
+        if q.is_empty() { "/v2/images".to_owned() } else { format!("/v2/images?{q}") }
+    };
+    let mut body = Map::new();
+    body.insert("images".into(), Value::Array(images.iter().map(image_json).collect()));
+    body.insert("first".into(), json!(encode(None)));
+    body.insert("schema".into(), json!("/v2/schemas/images"));
+    if list_query.limit > 0 && images.len() == list_query.limit as usize {
+        if let Some(last) = images.last() {
+            body.insert("next".into(), json!(encode(Some(("marker", &last.id)))));
+        }
+    }
+    Ok(Json(Value::Object(body)).into_response())
+}
+
+fn parse_patch(body: Value) -> ApiResult<Vec<PatchOp>> {
+    let Value::Array(items) = body else {
+        return Err(ImageError::BadRequest("Request body must be a JSON array of operation objects.".into()));
+    };
+    let mut ops = Vec::with_capacity(items.len());
+    for item in items {
+        let Value::Object(mut obj) = item else {
+            return Err(ImageError::BadRequest("Operations must be JSON objects.".into()));
+        };
+        // 2.1: {"op": "add", "path": …}; 2.0 draft: {"add": "/path", …}.
+        let (op, path) = match (obj.remove("op"), obj.remove("path")) {
+            (Some(Value::String(op)), Some(Value::String(path))) => (op, path),
+            (None, None) => {
+                let found = ["add", "replace", "remove"]
+                    .iter()
+                    .find_map(|k| obj.remove(*k).and_then(|p| p.as_str().map(|p| (k.to_string(), p.to_owned()))));
+                found.ok_or_else(|| ImageError::BadRequest("Unable to find 'op' in JSON Schema change".into()))?
+            }
+            _ => return Err(ImageError::BadRequest("Operation objects must contain string 'op' and 'path'.".into())),
+        };
+        let value = obj.remove("value");
+        ops.push(match (op.as_str(), value) {
+            ("add", Some(value)) => PatchOp::Add { path, value },
+            ("replace", Some(value)) => PatchOp::Replace { path, value },
+            ("remove", _) => PatchOp::Remove { path },
+            ("add" | "replace", None) => {
+                return Err(ImageError::BadRequest(format!("Operation \"{op}\" requires a member named \"value\".")))
+            }
+            _ => {
+                return Err(ImageError::BadRequest(format!(
+                    "Invalid operation: `{op}`: it must be one of: add, remove, replace."
+                )))
+            }
+        });
+    }
+    Ok(ops)
+}
+
+async fn update_image(
+    State(api): State<ImageApi>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult {
+    let content_type = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let media = content_type.split(';').next().unwrap_or("").trim();
+    if media != "application/openstack-images-v2.1-json-patch" && media != "application/openstack-images-v2.0-json-patch" {
+        return Err(ImageError::UnsupportedMediaType(if media.is_empty() { "None".into() } else { media.to_owned() }));
+    }
+    let ops = parse_patch(parse_json(&body)?)?;
+    let image = api.service.update(&ctx, &id, ops).await?;
+    Ok(Json(image_json(&image)).into_response())
+}
+
+async fn delete_image(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult {
+    api.service.delete(&ctx, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn upload(
+    State(api): State<ImageApi>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let expected = match headers.get("x-openstack-image-size") {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|s| s.trim().parse::<u64>().ok())
+                .ok_or_else(|| ImageError::BadRequest("x-openstack-image-size must be a non-negative integer.".into()))?,
+        ),
+    };
+    let stream = Box::pin(body.into_data_stream().map_err(std::io::Error::other));
+    api.service.upload(&ctx, &id, stream, expected).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn download(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
+    let range = headers.get(http::header::RANGE).and_then(|v| v.to_str().ok()).and_then(RangeRequest::parse);
+    match api.service.download(&ctx, &id, range).await? {
+        Download::NoData => Ok(StatusCode::NO_CONTENT.into_response()),
+        Download::Data { stream, size, range, checksum } => {
+            let mut res = Response::new(Body::from_stream(stream));
+            let h = res.headers_mut();
+            h.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+            if let Some(md5) = checksum.and_then(|c| HeaderValue::from_str(&c).ok()) {
+                h.insert("content-md5", md5);
+            }
+            let length = match range {
+                Some(r) => {
+                    *res.status_mut() = StatusCode::PARTIAL_CONTENT;
+                    let cr = format!("bytes {}-{}/{}", r.start, r.end_inclusive, size);
+                    if let Ok(v) = HeaderValue::from_str(&cr) {
+                        res.headers_mut().insert(http::header::CONTENT_RANGE, v);
+                    }
+                    r.end_inclusive - r.start + 1
+                }
+                None => size,
+            };
+            res.headers_mut().insert(http::header::CONTENT_LENGTH, HeaderValue::from(length));
+            Ok(res)
+        }
+    }
+}
+
+async fn add_tag(State(api): State<ImageApi>, Caller(ctx): Caller, Path((id, tag)): Path<(String, String)>) -> ApiResult {
+    api.service.add_tag(&ctx, &id, &tag).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn remove_tag(State(api): State<ImageApi>, Caller(ctx): Caller, Path((id, tag)): Path<(String, String)>) -> ApiResult {
+    api.service.remove_tag(&ctx, &id, &tag).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn deactivate(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult {
+    api.service.deactivate(&ctx, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn reactivate(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult {
+    api.service.reactivate(&ctx, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ---- members ---------------------------------------------------------------
+
+async fn list_members(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult {
+    let members = api.service.members(&ctx, &id).await?;
+    let list: Vec<Value> = members.iter().map(member_json).collect();
+    Ok(Json(json!({"members": list, "schema": "/v2/schemas/members"})).into_response())
+}
+
+async fn show_member(State(api): State<ImageApi>, Caller(ctx): Caller, Path((id, member)): Path<(String, String)>) -> ApiResult {
+    Ok(Json(member_json(&api.service.member(&ctx, &id, &member).await?)).into_response())
+}
+
+async fn add_member(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>, body: Bytes) -> ApiResult {
+    let body = parse_json(&body)?;
+    let member = body
+        .get("member")
+        .and_then(Value::as_str)
+        .filter(|m| !m.is_empty() && m.len() <= 255)
+        .ok_or_else(|| ImageError::BadRequest("Member to be added not specified".into()))?;
+    let member = api.service.add_member(&ctx, &id, member).await?;
+    Ok(Json(member_json(&member)).into_response())
+}
+
+async fn update_member(
+    State(api): State<ImageApi>,
+    Caller(ctx): Caller,
+    Path((id, member)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult {
+    let body = parse_json(&body)?;
+    let status: MemberStatus = body
+        .get("status")
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| ImageError::BadRequest("Status must be one of: pending, accepted, rejected".into()))?;
+    let member = api.service.set_member_status(&ctx, &id, &member, status).await?;
+    Ok(Json(member_json(&member)).into_response())
+}
+
+async fn remove_member(State(api): State<ImageApi>, Caller(ctx): Caller, Path((id, member)): Path<(String, String)>) -> ApiResult {
+    api.service.remove_member(&ctx, &id, &member).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -1,0 +1,550 @@
+//! Image records in SQL (sqlx). Only this module writes SQL. State changes
+//! are conditional `UPDATE … WHERE status = …` statements, so concurrent
+//! requests (or nodes) cannot both win a transition.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+
+use crate::auth::RequestContext;
+use crate::filter::{ListQuery, MemberStatusFilter, SortDir, SortKey, VisibilityFilter};
+use crate::model::{Image, ImageStatus, Location, Member, MemberStatus, Visibility};
+use crate::ImageError;
+
+#[derive(Clone)]
+pub struct ImageDb {
+    pool: SqlitePool,
+}
+
+/// The bytes of a completed upload, recorded when the image becomes active.
+#[derive(Debug, Clone)]
+pub struct UploadedData {
+    pub size: u64,
+    pub virtual_size: Option<u64>,
+    pub checksum: String,
+    pub os_hash_algo: String,
+    pub os_hash_value: String,
+    pub location: Location,
+}
+
+fn image_from_row(row: &SqliteRow) -> Result<Image, ImageError> {
+    let status: String = row.get("status");
+    let visibility: String = row.get("visibility");
+    let location = match (row.get::<Option<String>, _>("store_id"), row.get::<Option<String>, _>("location")) {
+        (Some(store_id), Some(location)) => Some(Location { store_id, location }),
+        _ => None,
+    };
+    Ok(Image {
+        id: row.get("id"),
+        name: row.get("name"),
+        status: status.parse().map_err(|_| ImageError::Internal(format!("bad status {status} in database")))?,
+        visibility: visibility
+            .parse()
+            .map_err(|_| ImageError::Internal(format!("bad visibility {visibility} in database")))?,
+        disk_format: row.get("disk_format"),
+        container_format: row.get("container_format"),
+        size: row.get::<Option<i64>, _>("size").map(|v| v as u64),
+        virtual_size: row.get::<Option<i64>, _>("virtual_size").map(|v| v as u64),
+        checksum: row.get("checksum"),
+        os_hash_algo: row.get("os_hash_algo"),
+        os_hash_value: row.get("os_hash_value"),
+        protected: row.get::<i64, _>("protected") != 0,
+        os_hidden: row.get::<i64, _>("os_hidden") != 0,
+        min_disk: row.get::<i64, _>("min_disk") as u64,
+        min_ram: row.get::<i64, _>("min_ram") as u64,
+        owner: row.get("owner"),
+        created_at: row.get("created_at"),
+        updated_at: row.get("updated_at"),
+        tags: Vec::new(),
+        properties: BTreeMap::new(),
+        location,
+    })
+}
+
+fn member_from_row(row: &SqliteRow) -> Member {
+    let status: String = row.get("status");
+    Member {
+        image_id: row.get("image_id"),
+        member_id: row.get("member"),
+        status: status.parse().unwrap_or(MemberStatus::Pending),
+        created_at: row.get("created_at"),
+        updated_at: row.get("updated_at"),
+    }
+}
+
+fn sort_column(key: SortKey) -> &'static str {
+    // NULLs compare as the smallest value so keyset paging stays total.
+    match key {
+        SortKey::Name => "COALESCE(i.name, '')",
+        SortKey::Status => "i.status",
+        SortKey::ContainerFormat => "COALESCE(i.container_format, '')",
+        SortKey::DiskFormat => "COALESCE(i.disk_format, '')",
+        SortKey::Size => "COALESCE(i.size, -1)",
+        SortKey::Id => "i.id",
+        SortKey::CreatedAt => "i.created_at",
+        SortKey::UpdatedAt => "i.updated_at",
+    }
+}
+
+fn push_in<'a>(qb: &mut QueryBuilder<'a, Sqlite>, column: &str, values: &'a [String]) {
+    qb.push(format!(" AND {column} IN ("));
+    let mut sep = qb.separated(", ");
+    for v in values {
+        sep.push_bind(v.as_str());
+    }
+    qb.push(")");
+}
+
+impl ImageDb {
+    pub async fn new(pool: SqlitePool) -> Result<Self, ImageError> {
+        let mut migrator = sqlx::migrate!("./migrations");
+        migrator.set_ignore_missing(true);
+        migrator.run(&pool).await.map_err(|e| ImageError::Internal(e.to_string()))?;
+        Ok(Self { pool })
+    }
+
+    pub async fn insert(&self, image: &Image) -> Result<(), ImageError> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO images (id, name, status, visibility, disk_format, container_format, protected, os_hidden,
+                                 min_disk, min_ram, owner, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&image.id)
+        .bind(&image.name)
+        .bind(image.status.as_str())
+        .bind(image.visibility.as_str())
+        .bind(&image.disk_format)
+        .bind(&image.container_format)
+        .bind(image.protected as i64)
+        .bind(image.os_hidden as i64)
+        .bind(image.min_disk as i64)
+        .bind(image.min_ram as i64)
+        .bind(&image.owner)
+        .bind(&image.created_at)
+        .bind(&image.updated_at)
+        .execute(&mut *tx)
+        .await;
+        if let Err(sqlx::Error::Database(e)) = &inserted {
+            if e.is_unique_violation() {
+                return Err(ImageError::Conflict(format!("An image with identifier {} already exists", image.id)));
+            }
+        }
+        inserted?;
+        Self::write_tags_and_properties(&mut tx, image).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn write_tags_and_properties(
+        tx: &mut sqlx::Transaction<'_, Sqlite>,
+        image: &Image,
+    ) -> Result<(), ImageError> {
+        sqlx::query("DELETE FROM image_tags WHERE image_id = ?").bind(&image.id).execute(&mut **tx).await?;
+        sqlx::query("DELETE FROM image_properties WHERE image_id = ?").bind(&image.id).execute(&mut **tx).await?;
+        for tag in &image.tags {
+            sqlx::query("INSERT OR IGNORE INTO image_tags (image_id, value) VALUES (?, ?)")
+                .bind(&image.id)
+                .bind(tag)
+                .execute(&mut **tx)
+                .await?;
+        }
+        for (name, value) in &image.properties {
+            sqlx::query("INSERT INTO image_properties (image_id, name, value) VALUES (?, ?, ?)")
+                .bind(&image.id)
+                .bind(name)
+                .bind(value)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the user-editable fields of `image` if it is still in `expected` status.
+    /// Returns false when the status changed underneath (a concurrent request won).
+    pub async fn update_metadata(&self, image: &Image, expected: ImageStatus) -> Result<bool, ImageError> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE images SET name = ?, visibility = ?, disk_format = ?, container_format = ?, protected = ?,
+                 os_hidden = ?, min_disk = ?, min_ram = ?, owner = ?, updated_at = ?
+             WHERE id = ? AND status = ?",
+        )
+        .bind(&image.name)
+        .bind(image.visibility.as_str())
+        .bind(&image.disk_format)
+        .bind(&image.container_format)
+        .bind(image.protected as i64)
+        .bind(image.os_hidden as i64)
+        .bind(image.min_disk as i64)
+        .bind(image.min_ram as i64)
+        .bind(&image.owner)
+        .bind(&image.updated_at)
+        .bind(&image.id)
+        .bind(expected.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !done {
+            return Ok(false);
+        }
+        Self::write_tags_and_properties(&mut tx, image).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<Image>, ImageError> {
+        let Some(row) = sqlx::query("SELECT * FROM images i WHERE id = ? AND status != 'deleted'")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut images = vec![image_from_row(&row)?];
+        self.attach_tags_and_properties(&mut images).await?;
+        Ok(images.pop())
+    }
+
+    /// One query for all tags and one for all properties of a page: no N+1.
+    async fn attach_tags_and_properties(&self, images: &mut [Image]) -> Result<(), ImageError> {
+        if images.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = images.iter().map(|i| i.id.clone()).collect();
+        let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(n, id)| (id.as_str(), n)).collect();
+
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT image_id, value FROM image_tags WHERE 1=1");
+        push_in(&mut qb, "image_id", &ids);
+        qb.push(" ORDER BY value");
+        for row in qb.build().fetch_all(&self.pool).await? {
+            if let Some(&n) = index.get(row.get::<&str, _>("image_id")) {
+                images[n].tags.push(row.get("value"));
+            }
+        }
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT image_id, name, value FROM image_properties WHERE 1=1");
+        push_in(&mut qb, "image_id", &ids);
+        for row in qb.build().fetch_all(&self.pool).await? {
+            if let Some(&n) = index.get(row.get::<&str, _>("image_id")) {
+                images[n].properties.insert(row.get("name"), row.get("value"));
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn membership(&self, image_id: &str, project_id: &str) -> Result<Option<MemberStatus>, ImageError> {
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM image_members WHERE image_id = ? AND member = ?")
+            .bind(image_id)
+            .bind(project_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(status.and_then(|s| s.parse().ok()))
+    }
+
+    /// One page of the images `ctx` may list, after `marker` (already checked visible).
+    pub async fn list(&self, ctx: &RequestContext, q: &ListQuery, marker: Option<&Image>) -> Result<Vec<Image>, ImageError> {
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT i.* FROM images i WHERE i.status != 'deleted'");
+        self.push_visibility(&mut qb, ctx, q);
+        if let Some(ids) = &q.ids {
+            push_in(&mut qb, "i.id", ids);
+        }
+        if let Some(names) = &q.names {
+            push_in(&mut qb, "i.name", names);
+        }
+        if let Some(statuses) = &q.statuses {
+            qb.push(" AND i.status IN (");
+            let mut sep = qb.separated(", ");
+            for s in statuses {
+                sep.push_bind(s.as_str());
+            }
+            qb.push(")");
+        }
+        if let Some(f) = &q.disk_formats {
+            push_in(&mut qb, "i.disk_format", f);
+        }
+        if let Some(f) = &q.container_formats {
+            push_in(&mut qb, "i.container_format", f);
+        }
+        if let Some(owner) = &q.owner {
+            qb.push(" AND i.owner = ").push_bind(owner.as_str());
+        }
+        qb.push(" AND i.os_hidden = ").push_bind(q.os_hidden as i64);
+        if let Some(p) = q.protected {
+            qb.push(" AND i.protected = ").push_bind(p as i64);
+        }
+        for tag in &q.tags {
+            qb.push(" AND EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = i.id AND t.value = ")
+                .push_bind(tag.as_str())
+                .push(")");
+        }
+        for (name, value) in &q.properties {
+            qb.push(" AND EXISTS (SELECT 1 FROM image_properties p WHERE p.image_id = i.id AND p.name = ")
+                .push_bind(name.as_str())
+                .push(" AND p.value = ")
+                .push_bind(value.as_str())
+                .push(")");
+        }
+        if let Some(min) = q.size_min {
+            qb.push(" AND i.size >= ").push_bind(min as i64);
+        }
+        if let Some(max) = q.size_max {
+            qb.push(" AND i.size <= ").push_bind(max as i64);
+        }
+        for (op, t) in &q.created_at {
+            qb.push(format!(" AND i.created_at {} ", op.sql())).push_bind(t.as_str());
+        }
+        for (op, t) in &q.updated_at {
+            qb.push(format!(" AND i.updated_at {} ", op.sql())).push_bind(t.as_str());
+        }
+        if let Some(marker) = marker {
+            Self::push_keyset(&mut qb, &q.sort, marker);
+        }
+        qb.push(" ORDER BY ");
+        let order: Vec<String> = q
+            .sort
+            .iter()
+            .map(|(k, d)| format!("{} {}", sort_column(*k), if *d == SortDir::Asc { "ASC" } else { "DESC" }))
+            .collect();
+        qb.push(order.join(", "));
+        qb.push(" LIMIT ").push_bind(q.limit as i64);
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        let mut images = rows.iter().map(image_from_row).collect::<Result<Vec<_>, _>>()?;
+        self.attach_tags_and_properties(&mut images).await?;
+        Ok(images)
+    }
+
+    fn push_visibility<'a>(&self, qb: &mut QueryBuilder<'a, Sqlite>, ctx: &'a RequestContext, q: &ListQuery) {
+        let member_clause = |qb: &mut QueryBuilder<'a, Sqlite>, project: &'a str| {
+            qb.push("EXISTS (SELECT 1 FROM image_members m WHERE m.image_id = i.id AND m.member = ")
+                .push_bind(project);
+            if let MemberStatusFilter::Only(s) = q.member_status {
+                qb.push(" AND m.status = ").push_bind(s.as_str());
+            }
+            qb.push(")");
+        };
+        if ctx.is_admin() {
+            if let Some(VisibilityFilter::Only(v)) = q.visibility {
+                qb.push(" AND i.visibility = ").push_bind(v.as_str());
+            }
+            return;
+        }
+        let Some(project) = ctx.project_id.as_deref() else {
+            // Without a project only what everyone sees.
+            qb.push(" AND i.visibility = 'public'");
+            return;
+        };
+        match q.visibility {
+            None => {
+                qb.push(" AND (i.visibility = 'public' OR i.owner = ").push_bind(project).push(" OR (i.visibility = 'shared' AND ");
+                member_clause(qb, project);
+                qb.push("))");
+            }
+            Some(VisibilityFilter::All) => {
+                qb.push(" AND (i.visibility IN ('public', 'community') OR i.owner = ")
+                    .push_bind(project)
+                    .push(" OR (i.visibility = 'shared' AND ");
+                member_clause(qb, project);
+                qb.push("))");
+            }
+            Some(VisibilityFilter::Only(Visibility::Public)) => {
+                qb.push(" AND i.visibility = 'public'");
+            }
+            Some(VisibilityFilter::Only(Visibility::Community)) => {
+                qb.push(" AND i.visibility = 'community'");
+            }
+            Some(VisibilityFilter::Only(Visibility::Private)) => {
+                qb.push(" AND i.visibility = 'private' AND i.owner = ").push_bind(project);
+            }
+            Some(VisibilityFilter::Only(Visibility::Shared)) => {
+                qb.push(" AND i.visibility = 'shared' AND (i.owner = ").push_bind(project).push(" OR ");
+                member_clause(qb, project);
+                qb.push(")");
+            }
+        }
+    }
+
+    /// Rows strictly after `marker` in the sort order:
+    /// (k1 > m1) OR (k1 = m1 AND k2 > m2) OR … with `<` for descending keys.
+    fn push_keyset(qb: &mut QueryBuilder<'_, Sqlite>, sort: &[(SortKey, SortDir)], marker: &Image) {
+        let value = |key: SortKey| -> SortValue {
+            match key {
+                SortKey::Name => SortValue::Text(marker.name.clone().unwrap_or_default()),
+                SortKey::Status => SortValue::Text(marker.status.as_str().to_owned()),
+                SortKey::ContainerFormat => SortValue::Text(marker.container_format.clone().unwrap_or_default()),
+                SortKey::DiskFormat => SortValue::Text(marker.disk_format.clone().unwrap_or_default()),
+                SortKey::Size => SortValue::Int(marker.size.map_or(-1, |s| s as i64)),
+                SortKey::Id => SortValue::Text(marker.id.clone()),
+                SortKey::CreatedAt => SortValue::Text(marker.created_at.clone()),
+                SortKey::UpdatedAt => SortValue::Text(marker.updated_at.clone()),
+            }
+        };
+        qb.push(" AND (");
+        for (n, (key, dir)) in sort.iter().enumerate() {
+            if n > 0 {
+                qb.push(" OR ");
+            }
+            qb.push("(");
+            for (prev_key, _) in &sort[..n] {
+                qb.push(format!("{} = ", sort_column(*prev_key)));
+                value(*prev_key).bind(qb);
+                qb.push(" AND ");
+            }
+            qb.push(format!("{} {} ", sort_column(*key), if *dir == SortDir::Asc { ">" } else { "<" }));
+            value(*key).bind(qb);
+            qb.push(")");
+        }
+        qb.push(")");
+    }
+
+    /// `from` → `to` if the image is still in `from`; false otherwise.
+    pub async fn transition(&self, id: &str, from: ImageStatus, to: ImageStatus) -> Result<bool, ImageError> {
+        Ok(sqlx::query("UPDATE images SET status = ?, updated_at = ? WHERE id = ? AND status = ?")
+            .bind(to.as_str())
+            .bind(crate::model::now_timestamp())
+            .bind(id)
+            .bind(from.as_str())
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    /// `saving` → `active` with the data's facts; false if the image left `saving`.
+    pub async fn activate(&self, id: &str, data: &UploadedData) -> Result<bool, ImageError> {
+        Ok(sqlx::query(
+            "UPDATE images SET status = 'active', size = ?, virtual_size = ?, checksum = ?, os_hash_algo = ?,
+                 os_hash_value = ?, store_id = ?, location = ?, updated_at = ?
+             WHERE id = ? AND status = 'saving'",
+        )
+        .bind(data.size as i64)
+        .bind(data.virtual_size.map(|v| v as i64))
+        .bind(&data.checksum)
+        .bind(&data.os_hash_algo)
+        .bind(&data.os_hash_value)
+        .bind(&data.location.store_id)
+        .bind(&data.location.location)
+        .bind(crate::model::now_timestamp())
+        .bind(id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// Marks an unprotected image deleted; false if it is gone or protected by now.
+    pub async fn mark_deleted(&self, id: &str) -> Result<bool, ImageError> {
+        Ok(sqlx::query(
+            "UPDATE images SET status = 'deleted', updated_at = ? WHERE id = ? AND status != 'deleted' AND protected = 0",
+        )
+        .bind(crate::model::now_timestamp())
+        .bind(id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// Removes a deleted image's rows (after its data left the store).
+    pub async fn purge(&self, id: &str) -> Result<(), ImageError> {
+        sqlx::query("DELETE FROM images WHERE id = ? AND status = 'deleted'").bind(id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Images left mid-operation by a crash: deleted-but-not-purged and saving.
+    pub async fn unfinished(&self) -> Result<Vec<Image>, ImageError> {
+        let rows = sqlx::query("SELECT * FROM images i WHERE status IN ('deleted', 'saving')")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(image_from_row).collect()
+    }
+
+    /// Every location a live image record points at.
+    pub async fn referenced_locations(&self) -> Result<Vec<Location>, ImageError> {
+        let rows = sqlx::query("SELECT store_id, location FROM images WHERE location IS NOT NULL AND status != 'deleted'")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|r| Location { store_id: r.get("store_id"), location: r.get("location") }).collect())
+    }
+
+    // ---- members ---------------------------------------------------------
+
+    pub async fn members(&self, image_id: &str) -> Result<Vec<Member>, ImageError> {
+        let rows = sqlx::query("SELECT * FROM image_members WHERE image_id = ? ORDER BY created_at, member")
+            .bind(image_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(member_from_row).collect())
+    }
+
+    pub async fn member(&self, image_id: &str, member_id: &str) -> Result<Option<Member>, ImageError> {
+        let row = sqlx::query("SELECT * FROM image_members WHERE image_id = ? AND member = ?")
+            .bind(image_id)
+            .bind(member_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(member_from_row))
+    }
+
+    pub async fn add_member(&self, member: &Member) -> Result<(), ImageError> {
+        let res = sqlx::query("INSERT INTO image_members (image_id, member, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(&member.image_id)
+            .bind(&member.member_id)
+            .bind(member.status.as_str())
+            .bind(&member.created_at)
+            .bind(&member.updated_at)
+            .execute(&self.pool)
+            .await;
+        match res {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ImageError::Conflict(format!(
+                "Member {} already exists for image {}",
+                member.member_id, member.image_id
+            ))),
+            other => other.map(|_| ()).map_err(Into::into),
+        }
+    }
+
+    pub async fn count_members(&self, image_id: &str) -> Result<u64, ImageError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM image_members WHERE image_id = ?")
+            .bind(image_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n as u64)
+    }
+
+    pub async fn set_member_status(&self, image_id: &str, member_id: &str, status: MemberStatus) -> Result<bool, ImageError> {
+        Ok(sqlx::query("UPDATE image_members SET status = ?, updated_at = ? WHERE image_id = ? AND member = ?")
+            .bind(status.as_str())
+            .bind(crate::model::now_timestamp())
+            .bind(image_id)
+            .bind(member_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    pub async fn remove_member(&self, image_id: &str, member_id: &str) -> Result<bool, ImageError> {
+        Ok(sqlx::query("DELETE FROM image_members WHERE image_id = ? AND member = ?")
+            .bind(image_id)
+            .bind(member_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+}
+
+enum SortValue {
+    Text(String),
+    Int(i64),
+}
+
+impl SortValue {
+    fn bind(self, qb: &mut QueryBuilder<'_, Sqlite>) {
+        match self {
+            SortValue::Text(s) => qb.push_bind(s),
+            SortValue::Int(i) => qb.push_bind(i),
+        };
+    }
+}

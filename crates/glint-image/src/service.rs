@@ -1,0 +1,736 @@
+//! The image service: every Glance operation as plain Rust over the
+//! metadata database and the store. `api` maps HTTP onto it.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use futures_util::StreamExt;
+use glint_store::{ByteRange, ByteStream, StoreBackend, WriteLimits};
+use serde_json::Value;
+
+use crate::auth::RequestContext;
+use crate::db::{ImageDb, UploadedData};
+use crate::filter::ListQuery;
+use crate::format::{inspect, matches_disk_format, INSPECT_BYTES};
+use crate::model::{
+    now_timestamp, Image, ImageStatus, Location, Member, MemberStatus, Visibility, CONTAINER_FORMATS, DISK_FORMATS,
+};
+use crate::policy;
+use crate::ImageError;
+
+/// Glance's per-image caps (`glance/common/config.py` defaults).
+#[derive(Debug, Clone)]
+pub struct ImageLimits {
+    pub max_image_size: u64,
+    pub max_properties: usize,
+    pub max_tags: usize,
+    pub max_members: u64,
+}
+
+impl Default for ImageLimits {
+    fn default() -> Self {
+        Self { max_image_size: 1 << 40, max_properties: 128, max_tags: 128, max_members: 128 }
+    }
+}
+
+/// Attributes clients may never set.
+pub const READ_ONLY: &[&str] = &[
+    "checksum", "created_at", "direct_url", "file", "os_hash_algo", "os_hash_value", "schema", "self", "size",
+    "status", "updated_at", "virtual_size", "locations", "stores",
+];
+/// Attributes Glance keeps for itself.
+pub const RESERVED: &[&str] = &["location", "deleted", "deleted_at"];
+
+/// Refuses names of read-only and reserved attributes (403), as Glance.
+pub fn check_writable(name: &str) -> Result<(), ImageError> {
+    if READ_ONLY.contains(&name) {
+        return Err(ImageError::Forbidden(format!("Attribute '{name}' is read-only.")));
+    }
+    if RESERVED.contains(&name) || name.starts_with("os_glance") {
+        return Err(ImageError::Forbidden(format!("Attribute '{name}' is reserved.")));
+    }
+    Ok(())
+}
+
+/// A new image, as the client described it.
+#[derive(Debug, Clone, Default)]
+pub struct NewImage {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub visibility: Option<Visibility>,
+    pub disk_format: Option<String>,
+    pub container_format: Option<String>,
+    pub protected: bool,
+    pub os_hidden: bool,
+    pub min_disk: u64,
+    pub min_ram: u64,
+    pub owner: Option<String>,
+    pub tags: Vec<String>,
+    pub properties: BTreeMap<String, String>,
+}
+
+/// One JSON-patch operation (RFC 6902 subset Glance accepts).
+#[derive(Debug, Clone)]
+pub enum PatchOp {
+    Add { path: String, value: Value },
+    Replace { path: String, value: Value },
+    Remove { path: String },
+}
+
+/// What a download returns.
+pub enum Download {
+    /// The image has no data yet (Glance: 204).
+    NoData,
+    Data {
+        stream: ByteStream,
+        /// Total image size.
+        size: u64,
+        /// The range served, if one was asked for.
+        range: Option<ByteRange>,
+        checksum: Option<String>,
+    },
+}
+
+pub struct ImageService {
+    db: ImageDb,
+    store: Arc<dyn StoreBackend>,
+    limits: ImageLimits,
+}
+
+fn forbidden(action: &str) -> ImageError {
+    ImageError::Forbidden(format!("You are not authorized to complete {action} action."))
+}
+
+fn not_found(id: &str) -> ImageError {
+    ImageError::NotFound(format!("No image found with ID {id}"))
+}
+
+pub fn is_uuid(s: &str) -> bool {
+    uuid::Uuid::try_parse(s).is_ok() && s.len() == 36
+}
+
+fn check_format(kind: &str, value: &Option<String>, allowed: &[&str]) -> Result<(), ImageError> {
+    match value {
+        Some(v) if !allowed.contains(&v.as_str()) => Err(ImageError::BadRequest(format!(
+            "Invalid value '{v}' for '{kind}': it must be one of {}.",
+            allowed.join(", ")
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn check_tag(tag: &str) -> Result<(), ImageError> {
+    if tag.is_empty() || tag.chars().count() > 255 {
+        return Err(ImageError::BadRequest(format!("Invalid tag '{tag}': tags are 1 to 255 characters.")));
+    }
+    Ok(())
+}
+
+impl ImageService {
+    pub async fn open(pool: sqlx::SqlitePool, store: Arc<dyn StoreBackend>, limits: ImageLimits) -> Result<Arc<Self>, ImageError> {
+        let db = ImageDb::new(pool).await?;
+        Ok(Arc::new(Self { db, store, limits }))
+    }
+
+    pub fn store_id(&self) -> &str {
+        self.store.id()
+    }
+
+    /// Finishes what a crash interrupted: purges images deleted but not
+    /// purged, returns `saving` images to `queued`, and removes store blobs no
+    /// image points at. Returns how many blobs were removed.
+    pub async fn recover(&self) -> Result<usize, ImageError> {
+        for image in self.db.unfinished().await? {
+            match image.status {
+                ImageStatus::Deleted => {
+                    if let Some(loc) = &image.location {
+                        self.store.delete(&loc.location).await?;
+                    }
+                    self.db.purge(&image.id).await?;
+                }
+                _ => {
+                    self.db.transition(&image.id, ImageStatus::Saving, ImageStatus::Queued).await?;
+                }
+            }
+        }
+        let referenced: std::collections::HashSet<String> = self
+            .db
+            .referenced_locations()
+            .await?
+            .into_iter()
+            .filter(|l| l.store_id == self.store.id())
+            .map(|l| l.location)
+            .collect();
+        let mut removed = 0;
+        for location in self.store.list().await? {
+            if !referenced.contains(&location) {
+                tracing::warn!(%location, "removing orphaned image data");
+                self.store.delete(&location).await?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// The image if the caller may see it; 404 otherwise.
+    pub async fn get(&self, ctx: &RequestContext, id: &str) -> Result<Image, ImageError> {
+        self.visible_image(ctx, id, not_found).await
+    }
+
+    async fn visible_image(&self, ctx: &RequestContext, id: &str, missing: impl Fn(&str) -> ImageError) -> Result<Image, ImageError> {
+        if !is_uuid(id) {
+            return Err(missing(id));
+        }
+        let image = self.db.get(id).await?.ok_or_else(|| missing(id))?;
+        let membership = match (&ctx.project_id, image.visibility) {
+            (Some(p), Visibility::Shared) if !ctx.is_admin() => self.db.membership(id, p).await?,
+            _ => None,
+        };
+        if !policy::visible(ctx, &image, membership) {
+            return Err(missing(id));
+        }
+        Ok(image)
+    }
+
+    pub async fn list(&self, ctx: &RequestContext, query: &ListQuery) -> Result<Vec<Image>, ImageError> {
+        let marker = match &query.marker {
+            Some(m) => Some(
+                self.visible_image(ctx, m, |id| ImageError::BadRequest(format!("No image found with ID {id}")))
+                    .await?,
+            ),
+            None => None,
+        };
+        self.db.list(ctx, query, marker.as_ref()).await
+    }
+
+    pub async fn create(&self, ctx: &RequestContext, new: NewImage) -> Result<Image, ImageError> {
+        if !policy::may_create(ctx) {
+            return Err(forbidden("add_image"));
+        }
+        let visibility = new.visibility.unwrap_or(Visibility::Shared);
+        if !policy::may_set_visibility(ctx, visibility) {
+            return Err(forbidden("publicize_image"));
+        }
+        let owner = match new.owner {
+            Some(owner) if !policy::may_set_owner(ctx, &owner) => {
+                return Err(ImageError::Forbidden("You are not permitted to create images owned by another project.".into()))
+            }
+            Some(owner) => Some(owner),
+            None => ctx.project_id.clone(),
+        };
+        check_format("disk_format", &new.disk_format, DISK_FORMATS)?;
+        check_format("container_format", &new.container_format, CONTAINER_FORMATS)?;
+        for tag in &new.tags {
+            check_tag(tag)?;
+        }
+        if new.tags.len() > self.limits.max_tags {
+            return Err(ImageError::TooLarge(format!("Maximum number of tags exceeded: {}.", self.limits.max_tags)));
+        }
+        if new.properties.len() > self.limits.max_properties {
+            return Err(ImageError::TooLarge(format!(
+                "Maximum number of properties exceeded: {}.",
+                self.limits.max_properties
+            )));
+        }
+        let id = match new.id {
+            Some(id) if is_uuid(&id) => id.to_lowercase(),
+            Some(id) => return Err(ImageError::BadRequest(format!("Invalid image id '{id}': it must be a UUID."))),
+            None => uuid::Uuid::new_v4().to_string(),
+        };
+        let now = now_timestamp();
+        let mut tags = new.tags;
+        tags.sort();
+        tags.dedup();
+        let image = Image {
+            id,
+            name: new.name,
+            status: ImageStatus::Queued,
+            visibility,
+            disk_format: new.disk_format,
+            container_format: new.container_format,
+            size: None,
+            virtual_size: None,
+            checksum: None,
+            os_hash_algo: None,
+            os_hash_value: None,
+            protected: new.protected,
+            os_hidden: new.os_hidden,
+            min_disk: new.min_disk,
+            min_ram: new.min_ram,
+            owner,
+            created_at: now.clone(),
+            updated_at: now,
+            tags,
+            properties: new.properties,
+            location: None,
+        };
+        self.db.insert(&image).await?;
+        Ok(image)
+    }
+
+    pub async fn update(&self, ctx: &RequestContext, id: &str, ops: Vec<PatchOp>) -> Result<Image, ImageError> {
+        let mut image = self.get(ctx, id).await?;
+        if !policy::may_modify(ctx, &image) {
+            return Err(forbidden("modify_image"));
+        }
+        let status = image.status;
+        for op in ops {
+            self.apply(ctx, &mut image, op)?;
+        }
+        if image.properties.len() > self.limits.max_properties {
+            return Err(ImageError::TooLarge(format!(
+                "Maximum number of properties exceeded: {}.",
+                self.limits.max_properties
+            )));
+        }
+        if image.tags.len() > self.limits.max_tags {
+            return Err(ImageError::TooLarge(format!("Maximum number of tags exceeded: {}.", self.limits.max_tags)));
+        }
+        image.updated_at = now_timestamp();
+        if !self.db.update_metadata(&image, status).await? {
+            return Err(ImageError::Conflict(format!("Image {id} changed status while being updated; retry.")));
+        }
+        Ok(image)
+    }
+
+    fn apply(&self, ctx: &RequestContext, image: &mut Image, op: PatchOp) -> Result<(), ImageError> {
+        let (path, value, kind) = match op {
+            PatchOp::Add { path, value } => (path, Some(value), "add"),
+            PatchOp::Replace { path, value } => (path, Some(value), "replace"),
+            PatchOp::Remove { path } => (path, None, "remove"),
+        };
+        let name = path
+            .strip_prefix('/')
+            .filter(|n| !n.is_empty() && !n.contains('/'))
+            .map(|n| n.replace("~1", "/").replace("~0", "~"))
+            .ok_or_else(|| ImageError::BadRequest(format!("Invalid JSON pointer for this resource: '{path}'")))?;
+        check_writable(&name)?;
+        let bad_type = |want: &str| ImageError::BadRequest(format!("Invalid value for '{name}': expected {want}."));
+        let base = matches!(
+            name.as_str(),
+            "name" | "visibility" | "protected" | "os_hidden" | "min_disk" | "min_ram" | "owner" | "disk_format"
+                | "container_format" | "tags" | "id"
+        );
+        if base {
+            let Some(value) = value else {
+                return Err(ImageError::Forbidden(format!("Property {name} may not be removed.")));
+            };
+            match name.as_str() {
+                "id" => return Err(ImageError::Forbidden("Attribute 'id' is read-only.".into())),
+                "name" => {
+                    image.name = match value {
+                        Value::Null => None,
+                        Value::String(s) if s.chars().count() <= 255 => Some(s),
+                        _ => return Err(bad_type("a string of at most 255 characters")),
+                    }
+                }
+                "visibility" => {
+                    let v: Visibility = value.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| bad_type("public, private, shared or community"))?;
+                    if !policy::may_set_visibility(ctx, v) {
+                        return Err(forbidden("publicize_image"));
+                    }
+                    image.visibility = v;
+                }
+                "protected" => image.protected = value.as_bool().ok_or_else(|| bad_type("a boolean"))?,
+                "os_hidden" => image.os_hidden = value.as_bool().ok_or_else(|| bad_type("a boolean"))?,
+                "min_disk" => image.min_disk = value.as_u64().ok_or_else(|| bad_type("a non-negative integer"))?,
+                "min_ram" => image.min_ram = value.as_u64().ok_or_else(|| bad_type("a non-negative integer"))?,
+                "owner" => {
+                    let owner = value.as_str().ok_or_else(|| bad_type("a string"))?.to_owned();
+                    if !ctx.is_admin() {
+                        return Err(ImageError::Forbidden("Attribute 'owner' can only be changed by an administrator.".into()));
+                    }
+                    image.owner = Some(owner);
+                }
+                "disk_format" | "container_format" => {
+                    if image.status != ImageStatus::Queued {
+                        return Err(ImageError::Forbidden(format!("Attribute {name} can be only replaced for a queued image.")));
+                    }
+                    let v = match value {
+                        Value::Null => None,
+                        Value::String(s) => Some(s),
+                        _ => return Err(bad_type("a string")),
+                    };
+                    if name == "disk_format" {
+                        check_format("disk_format", &v, DISK_FORMATS)?;
+                        image.disk_format = v;
+                    } else {
+                        check_format("container_format", &v, CONTAINER_FORMATS)?;
+                        image.container_format = v;
+                    }
+                }
+                _ => {
+                    let tags: Vec<String> = value
+                        .as_array()
+                        .ok_or_else(|| bad_type("a list of strings"))?
+                        .iter()
+                        .map(|t| t.as_str().map(str::to_owned).ok_or_else(|| bad_type("a list of strings")))
+                        .collect::<Result<_, _>>()?;
+                    for t in &tags {
+                        check_tag(t)?;
+                    }
+                    let mut tags = tags;
+                    tags.sort();
+                    tags.dedup();
+                    image.tags = tags;
+                }
+            }
+            return Ok(());
+        }
+        match (kind, value) {
+            ("remove", _) => {
+                if image.properties.remove(&name).is_none() {
+                    return Err(ImageError::Conflict(format!("Property {name} does not exist.")));
+                }
+            }
+            (kind, Some(Value::String(s))) => {
+                if name.chars().count() > 255 {
+                    return Err(ImageError::BadRequest("Property names are at most 255 characters.".into()));
+                }
+                if kind == "replace" && !image.properties.contains_key(&name) {
+                    return Err(ImageError::Conflict(format!("Property {name} does not exist.")));
+                }
+                image.properties.insert(name, s);
+            }
+            _ => return Err(bad_type("a string")),
+        }
+        Ok(())
+    }
+
+    pub async fn delete(&self, ctx: &RequestContext, id: &str) -> Result<(), ImageError> {
+        let missing = |id: &str| ImageError::NotFound(format!("Failed to find image {id} to delete"));
+        let image = self.visible_image(ctx, id, missing).await?;
+        if !policy::may_modify(ctx, &image) {
+            return Err(forbidden("delete_image"));
+        }
+        if image.protected {
+            return Err(ImageError::Forbidden(format!("Image {id} is protected and cannot be deleted.")));
+        }
+        if !self.db.mark_deleted(id).await? {
+            // Someone else deleted or protected it in between.
+            return match self.db.get(id).await? {
+                Some(i) if i.protected => Err(ImageError::Forbidden(format!("Image {id} is protected and cannot be deleted."))),
+                _ => Err(missing(id)),
+            };
+        }
+        // Re-read: an upload may have activated it between our read and the mark.
+        let location = self.db_location(id).await?.or(image.location);
+        if let Some(loc) = location {
+            if let Err(e) = self.store.delete(&loc.location).await {
+                // The record stays `deleted`; recovery removes the data later.
+                tracing::error!(image = %id, error = %e, "could not remove image data; will retry at start-up");
+                return Ok(());
+            }
+        }
+        self.db.purge(id).await
+    }
+
+    async fn db_location(&self, id: &str) -> Result<Option<Location>, ImageError> {
+        Ok(self.db.unfinished().await?.into_iter().find(|i| i.id == id).and_then(|i| i.location))
+    }
+
+    /// Streams `data` into the store and activates the image. On any failure
+    /// the image goes back to `queued` and no bytes remain.
+    pub async fn upload(&self, ctx: &RequestContext, id: &str, data: ByteStream, expected_size: Option<u64>) -> Result<(), ImageError> {
+        let image = self.get(ctx, id).await?;
+        if !policy::may_modify(ctx, &image) {
+            return Err(forbidden("upload_image"));
+        }
+        let (Some(disk_format), Some(_)) = (image.disk_format.clone(), image.container_format.as_ref()) else {
+            return Err(ImageError::BadRequest(
+                "Properties disk_format, container_format must be set prior to saving data.".into(),
+            ));
+        };
+        if let Some(size) = expected_size {
+            if size > self.limits.max_image_size {
+                return Err(ImageError::TooLarge(format!(
+                    "Image exceeds the storage quota: the image size cap is {} bytes.",
+                    self.limits.max_image_size
+                )));
+            }
+        }
+        if !self.db.transition(id, ImageStatus::Queued, ImageStatus::Saving).await? {
+            let now = self.db.get(id).await?.map(|i| i.status).unwrap_or(ImageStatus::Deleted);
+            return Err(ImageError::Conflict(format!("Image status transition from {now} to saving is not allowed")));
+        }
+
+        // Keep the first bytes for format inspection while the rest streams.
+        let head = Arc::new(Mutex::new(Vec::with_capacity(INSPECT_BYTES)));
+        let head_in = head.clone();
+        let tapped: ByteStream = Box::pin(data.map(move |chunk| {
+            if let Ok(bytes) = &chunk {
+                if let Ok(mut h) = head_in.lock() {
+                    let room = INSPECT_BYTES.saturating_sub(h.len());
+                    if room > 0 {
+                        h.extend_from_slice(&bytes[..room.min(bytes.len())]);
+                    }
+                }
+            }
+            chunk
+        }));
+        let limits = WriteLimits { expected_size, max_size: self.limits.max_image_size };
+        let blob = match self.store.put(id, tapped, limits).await {
+            Ok(blob) => blob,
+            Err(e) => {
+                self.db.transition(id, ImageStatus::Saving, ImageStatus::Queued).await?;
+                return Err(e.into());
+            }
+        };
+        let inspection = {
+            let h = head.lock().map_err(|_| ImageError::Internal("inspection buffer poisoned".into()))?;
+            inspect(&h, blob.size)
+        };
+        let refusal = if let Some(reason) = inspection.unsafe_reason.clone() {
+            Some(format!("Image disallowed by format safety check: {reason}."))
+        } else if !matches_disk_format(&disk_format, inspection.format) {
+            Some(format!(
+                "Image content does not match disk_format {disk_format}: the data is {}.",
+                inspection.format.as_str()
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = refusal {
+            self.store.delete(&blob.location).await?;
+            self.db.transition(id, ImageStatus::Saving, ImageStatus::Queued).await?;
+            return Err(ImageError::BadRequest(message));
+        }
+        let data = UploadedData {
+            size: blob.size,
+            virtual_size: inspection.virtual_size,
+            checksum: blob.hashes.md5_hex.clone(),
+            os_hash_algo: "sha512".into(),
+            os_hash_value: blob.hashes.sha512_hex.clone(),
+            location: Location { store_id: self.store.id().to_owned(), location: blob.location.clone() },
+        };
+        if !self.db.activate(id, &data).await? {
+            self.store.delete(&blob.location).await?;
+            return Err(ImageError::Gone(format!(
+                "Image {id} could not be found after upload. The image may have been deleted during the upload."
+            )));
+        }
+        Ok(())
+    }
+
+    pub async fn download(&self, ctx: &RequestContext, id: &str, range: Option<RangeRequest>) -> Result<Download, ImageError> {
+        let image = self.get(ctx, id).await?;
+        if !policy::may_download(ctx) {
+            return Err(forbidden("download_image"));
+        }
+        if image.status == ImageStatus::Deactivated && !ctx.is_admin() {
+            return Err(ImageError::Forbidden(
+                "The requested image has been deactivated. Image data download is forbidden.".into(),
+            ));
+        }
+        let (Some(location), Some(size)) = (image.location, image.size) else {
+            return Ok(Download::NoData);
+        };
+        let range = match range {
+            None => None,
+            Some(r) => Some(r.resolve(size).ok_or(ImageError::RangeNotSatisfiable { size })?),
+        };
+        let stream = self.store.get(&location.location, range).await.map_err(|e| match e {
+            glint_store::StoreError::RangeNotSatisfiable => ImageError::RangeNotSatisfiable { size },
+            other => other.into(),
+        })?;
+        Ok(Download::Data { stream, size, range, checksum: image.checksum })
+    }
+
+    pub async fn add_tag(&self, ctx: &RequestContext, id: &str, tag: &str) -> Result<(), ImageError> {
+        check_tag(tag)?;
+        let image = self.get(ctx, id).await?;
+        if image.tags.iter().any(|t| t == tag) {
+            if !policy::may_modify(ctx, &image) {
+                return Err(forbidden("modify_image"));
+            }
+            return Ok(());
+        }
+        let mut tags = image.tags.clone();
+        tags.push(tag.to_owned());
+        self.update(ctx, id, vec![PatchOp::Replace { path: "/tags".into(), value: Value::from(tags) }]).await?;
+        Ok(())
+    }
+
+    pub async fn remove_tag(&self, ctx: &RequestContext, id: &str, tag: &str) -> Result<(), ImageError> {
+        let image = self.get(ctx, id).await?;
+        if !policy::may_modify(ctx, &image) {
+            return Err(forbidden("modify_image"));
+        }
+        if !image.tags.iter().any(|t| t == tag) {
+            return Err(ImageError::NotFound("The resource could not be found.".into()));
+        }
+        let tags: Vec<String> = image.tags.into_iter().filter(|t| t != tag).collect();
+        self.update(ctx, id, vec![PatchOp::Replace { path: "/tags".into(), value: Value::from(tags) }]).await?;
+        Ok(())
+    }
+
+    pub async fn deactivate(&self, ctx: &RequestContext, id: &str) -> Result<(), ImageError> {
+        let image = self.get(ctx, id).await?;
+        if !policy::may_deactivate(ctx) {
+            return Err(forbidden("deactivate"));
+        }
+        match image.status {
+            ImageStatus::Deactivated => Ok(()),
+            ImageStatus::Active if self.db.transition(id, ImageStatus::Active, ImageStatus::Deactivated).await? => Ok(()),
+            other => Err(ImageError::Forbidden(format!("Not allowed to deactivate image in status '{other}'"))),
+        }
+    }
+
+    pub async fn reactivate(&self, ctx: &RequestContext, id: &str) -> Result<(), ImageError> {
+        let image = self.get(ctx, id).await?;
+        if !policy::may_deactivate(ctx) {
+            return Err(forbidden("reactivate"));
+        }
+        match image.status {
+            ImageStatus::Active => Ok(()),
+            ImageStatus::Deactivated if self.db.transition(id, ImageStatus::Deactivated, ImageStatus::Active).await? => Ok(()),
+            other => Err(ImageError::Forbidden(format!("Not allowed to reactivate image in status '{other}'"))),
+        }
+    }
+
+    // ---- members -----------------------------------------------------------
+
+    /// Owners (and admins) see every member; a member sees only itself.
+    pub async fn members(&self, ctx: &RequestContext, id: &str) -> Result<Vec<Member>, ImageError> {
+        let image = self.get(ctx, id).await?;
+        let all = self.db.members(id).await?;
+        if policy::may_manage_members(ctx, &image) || ctx.is_admin() {
+            return Ok(all);
+        }
+        Ok(all.into_iter().filter(|m| Some(m.member_id.as_str()) == ctx.project_id.as_deref()).collect())
+    }
+
+    pub async fn member(&self, ctx: &RequestContext, id: &str, member_id: &str) -> Result<Member, ImageError> {
+        self.members(ctx, id)
+            .await?
+            .into_iter()
+            .find(|m| m.member_id == member_id)
+            .ok_or_else(|| ImageError::NotFound(format!("{member_id} is not a member of image {id}")))
+    }
+
+    pub async fn add_member(&self, ctx: &RequestContext, id: &str, member_id: &str) -> Result<Member, ImageError> {
+        let image = self.get(ctx, id).await?;
+        if !policy::may_manage_members(ctx, &image) {
+            return Err(forbidden("add_member"));
+        }
+        if image.visibility != Visibility::Shared {
+            return Err(ImageError::Forbidden(format!(
+                "Image members can only be added to images with 'shared' visibility; image {id} is {}.",
+                image.visibility.as_str()
+            )));
+        }
+        if self.db.count_members(id).await? >= self.limits.max_members {
+            return Err(ImageError::TooLarge(format!("Maximum number of members exceeded: {}.", self.limits.max_members)));
+        }
+        if self.db.member(id, member_id).await?.is_some() {
+            return Err(ImageError::Conflict(format!("Member {member_id} is duplicated for image {id}")));
+        }
+        let now = now_timestamp();
+        let member = Member {
+            image_id: id.to_owned(),
+            member_id: member_id.to_owned(),
+            status: MemberStatus::Pending,
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        self.db.add_member(&member).await?;
+        Ok(member)
+    }
+
+    pub async fn set_member_status(&self, ctx: &RequestContext, id: &str, member_id: &str, status: MemberStatus) -> Result<Member, ImageError> {
+        self.member(ctx, id, member_id).await?;
+        if !policy::may_set_member_status(ctx, member_id) {
+            return Err(forbidden("modify_member"));
+        }
+        self.db.set_member_status(id, member_id, status).await?;
+        self.db
+            .member(id, member_id)
+            .await?
+            .ok_or_else(|| ImageError::NotFound(format!("{member_id} is not a member of image {id}")))
+    }
+
+    pub async fn remove_member(&self, ctx: &RequestContext, id: &str, member_id: &str) -> Result<(), ImageError> {
+        let image = self.get(ctx, id).await?;
+        if !policy::may_manage_members(ctx, &image) {
+            return Err(forbidden("delete_member"));
+        }
+        if !self.db.remove_member(id, member_id).await? {
+            return Err(ImageError::NotFound(format!("{member_id} is not a member of image {id}")));
+        }
+        Ok(())
+    }
+}
+
+/// A `Range: bytes=…` request before the image size is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangeRequest {
+    /// `bytes=a-b` or `bytes=a-`.
+    From { start: u64, end: Option<u64> },
+    /// `bytes=-n`: the last n bytes.
+    Suffix(u64),
+}
+
+impl RangeRequest {
+    /// Parses a single-range `Range` header; `None` if it is not one
+    /// (then the whole image is served, as HTTP allows).
+    pub fn parse(header: &str) -> Option<Self> {
+        let spec = header.trim().strip_prefix("bytes=")?;
+        if spec.contains(',') {
+            return None;
+        }
+        let (a, b) = spec.split_once('-')?;
+        let (a, b) = (a.trim(), b.trim());
+        if a.is_empty() {
+            return b.parse().ok().map(Self::Suffix);
+        }
+        let start = a.parse().ok()?;
+        let end = if b.is_empty() { None } else { Some(b.parse().ok()?) };
+        Some(Self::From { start, end })
+    }
+
+    pub fn resolve(self, size: u64) -> Option<ByteRange> {
+        if size == 0 {
+            return None;
+        }
+        match self {
+            Self::From { start, end } => {
+                let end = end.unwrap_or(size - 1).min(size - 1);
+                (start <= end).then_some(ByteRange { start, end_inclusive: end })
+            }
+            Self::Suffix(0) => None,
+            Self::Suffix(n) => Some(ByteRange { start: size.saturating_sub(n), end_inclusive: size - 1 }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        let r = |h: &str, size| RangeRequest::parse(h).and_then(|r| r.resolve(size));
+        assert_eq!(r("bytes=0-4", 13), Some(ByteRange { start: 0, end_inclusive: 4 }));
+        assert_eq!(r("bytes=5-", 13), Some(ByteRange { start: 5, end_inclusive: 12 }));
+        assert_eq!(r("bytes=-3", 13), Some(ByteRange { start: 10, end_inclusive: 12 }));
+        assert_eq!(r("bytes=0-100", 13), Some(ByteRange { start: 0, end_inclusive: 12 }));
+        assert_eq!(r("bytes=20-30", 13), None);
+        assert!(RangeRequest::parse("bytes=0-1,3-4").is_none());
+        assert!(RangeRequest::parse("items=0-1").is_none());
+    }
+
+    #[test]
+    fn writable_names() {
+        assert!(check_writable("custom").is_ok());
+        assert!(matches!(check_writable("status"), Err(ImageError::Forbidden(m)) if m == "Attribute 'status' is read-only."));
+        assert!(matches!(check_writable("os_glance_x"), Err(ImageError::Forbidden(m)) if m.contains("reserved")));
+        assert!(check_writable("deleted").is_err());
+    }
+
+    #[test]
+    fn uuids() {
+        assert!(is_uuid("1a3c1b76-7590-4a00-9355-e82771e3503d"));
+        assert!(!is_uuid("1a3c1b7675904a009355e82771e3503d"));
+        assert!(!is_uuid("cirros"));
+    }
+}

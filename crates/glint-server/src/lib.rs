@@ -1,0 +1,233 @@
+//! `glint serve`: opens the metadata database and the store, bootstraps the
+//! identity records, and serves Identity under `/identity` and Image under
+//! `/image` on one listener.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::extract::Request;
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::Router;
+use glint_identity::api::IdentityApi;
+use glint_identity::{BootstrapSpec, IdentityConfig, IdentityError, IdentityService, ResolvedScope};
+use glint_image::api::ImageApi;
+use glint_image::auth::{RequestContext, TokenRejection, TokenValidator};
+use glint_image::{ImageLimits, ImageService};
+use glint_store::FsStore;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use thiserror::Error;
+use tokio::net::TcpListener;
+
+#[derive(Debug, Error)]
+pub enum ServerError {
+    #[error("data directory {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("identity: {0}")]
+    Identity(#[from] IdentityError),
+    #[error("image: {0}")]
+    Image(#[from] glint_image::ImageError),
+    #[error("store: {0}")]
+    Store(#[from] glint_store::StoreError),
+    #[error("serving: {0}")]
+    Serve(std::io::Error),
+}
+
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub data_dir: PathBuf,
+    /// Base URL clients reach this server at, without a trailing slash.
+    pub public_url: String,
+    /// `None`: keep the existing admin password, or generate one on first start.
+    pub admin_password: Option<String>,
+    pub region: String,
+    pub image_limits: ImageLimits,
+}
+
+impl ServeConfig {
+    pub fn new(data_dir: impl Into<PathBuf>, public_url: impl Into<String>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            public_url: public_url.into().trim_end_matches('/').to_owned(),
+            admin_password: None,
+            region: "RegionOne".into(),
+            image_limits: ImageLimits::default(),
+        }
+    }
+}
+
+/// Everything a running server holds; built once by [`App::open`].
+pub struct App {
+    pub identity: Arc<IdentityService>,
+    pub images: Arc<ImageService>,
+    pub config: ServeConfig,
+    /// Set when this start bootstrapped (or reset) the admin password.
+    pub admin_password: Option<String>,
+    pub admin_project_id: String,
+}
+
+/// The in-process bridge from the image service to the identity service.
+struct LocalTokens(Arc<IdentityService>);
+
+#[async_trait]
+impl TokenValidator for LocalTokens {
+    async fn validate(&self, token: &str) -> Result<RequestContext, TokenRejection> {
+        match self.0.validate(token).await {
+            Ok(info) => Ok(RequestContext {
+                user_id: info.user.id.clone(),
+                project_id: match &info.scope {
+                    ResolvedScope::Project { project, .. } => Some(project.id.clone()),
+                    _ => None,
+                },
+                roles: info.roles.iter().map(|r| r.name.clone()).collect(),
+            }),
+            Err(IdentityError::NotFound { .. }) | Err(IdentityError::Unauthorized) => Err(TokenRejection::Invalid),
+            Err(e) => Err(TokenRejection::Unavailable(e.to_string())),
+        }
+    }
+}
+
+fn data_dir_error(path: &Path) -> impl FnOnce(std::io::Error) -> ServerError + '_ {
+    move |source| ServerError::DataDir { path: path.to_owned(), source }
+}
+
+impl App {
+    pub async fn open(config: ServeConfig) -> Result<Self, ServerError> {
+        let dir = &config.data_dir;
+        std::fs::create_dir_all(dir).map_err(data_dir_error(dir))?;
+        let options = SqliteConnectOptions::new()
+            .filename(dir.join("glint.sqlite"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(std::time::Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+
+        let identity = IdentityService::open(pool.clone(), &dir.join("fernet-keys"), IdentityConfig::default()).await?;
+        let outcome = identity
+            .bootstrap(&BootstrapSpec {
+                admin_password: config.admin_password.clone(),
+                region: config.region.clone(),
+                public_url: config.public_url.clone(),
+            })
+            .await?;
+        let store = FsStore::open("fs", dir.join("images"))?;
+        let images = ImageService::open(pool, Arc::new(store), config.image_limits.clone()).await?;
+        let orphans = images.recover().await?;
+        if orphans > 0 {
+            tracing::warn!(orphans, "removed image data no image pointed at");
+        }
+        if let Some(password) = &outcome.admin_password {
+            write_openrc(&config, password)?;
+        }
+        Ok(Self {
+            identity,
+            images,
+            admin_password: outcome.admin_password,
+            admin_project_id: outcome.admin_project_id,
+            config,
+        })
+    }
+
+    /// The whole HTTP surface: `/identity` and `/image`.
+    pub fn router(&self) -> Router {
+        let base = &self.config.public_url;
+        let identity = glint_identity::api::router(IdentityApi {
+            service: self.identity.clone(),
+            base_url: format!("{base}/identity").into(),
+        });
+        let www_authenticate = HeaderValue::from_str(&format!("Keystone uri=\"{base}/identity/v3\""))
+            .unwrap_or_else(|_| HeaderValue::from_static("Keystone"));
+        let image = glint_image::api::router(ImageApi {
+            service: self.images.clone(),
+            validator: Arc::new(LocalTokens(self.identity.clone())),
+            base_url: format!("{base}/image").into(),
+            www_authenticate,
+        });
+        Router::new()
+            .nest("/identity", identity)
+            .nest("/image", image)
+            .layer(axum::middleware::from_fn(request_id))
+    }
+}
+
+/// Every response carries `x-openstack-request-id`, as OpenStack services do.
+async fn request_id(req: Request, next: Next) -> Response {
+    let id = format!("req-{}", uuid::Uuid::new_v4());
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let started = std::time::Instant::now();
+    let mut res = next.run(req).await;
+    // Paths and statuses only: tokens and passwords travel in headers and bodies, never logged.
+    tracing::info!(request_id = %id, %method, %path, status = res.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert("x-openstack-request-id", v);
+    }
+    res
+}
+
+fn write_openrc(config: &ServeConfig, password: &str) -> Result<(), ServerError> {
+    let path = config.data_dir.join("admin-openrc.sh");
+    let body = openrc(config, password);
+    write_private(&path, &body).map_err(data_dir_error(&path))
+}
+
+/// The `export OS_*` block for the admin user.
+pub fn openrc(config: &ServeConfig, password: &str) -> String {
+    let quoted = password.replace('\'', "'\\''");
+    format!(
+        "export OS_AUTH_URL={}/identity\nexport OS_USERNAME=admin\nexport OS_PASSWORD='{quoted}'\nexport OS_PROJECT_NAME=admin\nexport OS_USER_DOMAIN_NAME=Default\nexport OS_PROJECT_DOMAIN_NAME=Default\nexport OS_IDENTITY_API_VERSION=3\nexport OS_IMAGE_API_VERSION=2\nexport OS_REGION_NAME={}\nexport OS_INTERFACE=public\n",
+        config.public_url, config.region
+    )
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, body: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    f.write_all(body.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, body: &str) -> std::io::Result<()> {
+    std::fs::write(path, body)
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight
+/// requests finish.
+pub async fn run(listener: TcpListener, app: &App, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
+    axum::serve(listener, app.router())
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(ServerError::Serve)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,264 @@
+//! The filesystem store: one file per image under `<root>`, written to
+//! `<root>/.partial/` first and renamed into place only when complete.
+
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio_util::io::ReaderStream;
+
+use crate::{
+    ByteRange, ByteStream, HashedSink, StoreBackend, StoreError, StoredBlob, WriteLimits,
+};
+
+const PARTIAL_DIR: &str = ".partial";
+const READ_BUFFER: usize = 256 * 1024;
+
+pub struct FsStore {
+    id: String,
+    root: PathBuf,
+}
+
+impl FsStore {
+    /// Opens (creating if needed) a store rooted at `root`. Partial files
+    /// left by a crash are removed here: they never became images.
+    pub fn open(id: impl Into<String>, root: impl Into<PathBuf>) -> Result<Self, StoreError> {
+        let root = root.into();
+        let partial = root.join(PARTIAL_DIR);
+        if partial.exists() {
+            std::fs::remove_dir_all(&partial)?;
+        }
+        std::fs::create_dir_all(&partial)?;
+        Ok(Self { id: id.into(), root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Locations are bare file names; anything that could escape the root is refused.
+    fn path_of(&self, location: &str) -> Result<PathBuf, StoreError> {
+        let valid = !location.is_empty()
+            && location.len() <= 128
+            && location
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && !location.starts_with('.');
+        if valid {
+            Ok(self.root.join(location))
+        } else {
+            Err(StoreError::InvalidLocation(location.to_owned()))
+        }
+    }
+}
+
+#[async_trait]
+impl StoreBackend for FsStore {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    async fn put(
+        &self,
+        key: &str,
+        mut data: ByteStream,
+        limits: WriteLimits,
+    ) -> Result<StoredBlob, StoreError> {
+        let final_path = self.path_of(key)?;
+        let partial_path = self
+            .root
+            .join(PARTIAL_DIR)
+            .join(format!("{key}.{}", uuid::Uuid::new_v4().simple()));
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&partial_path)?;
+        let sink = HashedSink::with_file(file);
+
+        let result: Result<u64, StoreError> = async {
+            let mut size: u64 = 0;
+            let cap = limits.expected_size.map_or(limits.max_size, |e| e.min(limits.max_size));
+            while let Some(chunk) = data.next().await {
+                let chunk = chunk.map_err(StoreError::Client)?;
+                size += chunk.len() as u64;
+                if size > cap {
+                    return Err(match limits.expected_size {
+                        Some(expected) if expected < limits.max_size => {
+                            StoreError::SizeMismatch { expected, actual: size }
+                        }
+                        _ => StoreError::TooLarge { limit: limits.max_size },
+                    });
+                }
+                sink.push(chunk).await?;
+            }
+            if let Some(expected) = limits.expected_size {
+                if expected != size {
+                    return Err(StoreError::SizeMismatch { expected, actual: size });
+                }
+            }
+            Ok(size)
+        }
+        .await;
+
+        // Always join the workers, even on error, so the file handle is closed
+        // before we remove it.
+        let finished = sink.finish().await;
+        let outcome = match (result, finished) {
+            (Ok(size), Ok(hashes)) => match tokio::fs::rename(&partial_path, &final_path).await {
+                Ok(()) => Ok(StoredBlob { location: key.to_owned(), size, hashes }),
+                Err(e) => Err(StoreError::Io(e)),
+            },
+            (Err(e), _) => Err(e),
+            (Ok(_), Err(e)) => Err(StoreError::Io(e)),
+        };
+        if outcome.is_err() {
+            let _ = tokio::fs::remove_file(&partial_path).await;
+        }
+        outcome
+    }
+
+    async fn get(
+        &self,
+        location: &str,
+        range: Option<ByteRange>,
+    ) -> Result<ByteStream, StoreError> {
+        let path = self.path_of(location)?;
+        let mut file = match tokio::fs::File::open(&path).await {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::NotFound(location.to_owned()))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        match range {
+            None => Ok(Box::pin(ReaderStream::with_capacity(file, READ_BUFFER))),
+            Some(r) => {
+                let len = file.metadata().await?.len();
+                if r.start > r.end_inclusive || r.end_inclusive >= len {
+                    return Err(StoreError::RangeNotSatisfiable);
+                }
+                file.seek(std::io::SeekFrom::Start(r.start)).await?;
+                let limited = file.take(r.end_inclusive - r.start + 1);
+                Ok(Box::pin(ReaderStream::with_capacity(limited, READ_BUFFER)))
+            }
+        }
+    }
+
+    async fn delete(&self, location: &str) -> Result<(), StoreError> {
+        let path = self.path_of(location)?;
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn list(&self) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        let mut dir = tokio::fs::read_dir(&self.root).await?;
+        while let Some(entry) = dir.next_entry().await? {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.starts_with('.') && entry.file_type().await?.is_file() {
+                out.push(name);
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use md5::Digest;
+
+    fn stream_of(chunks: Vec<&'static [u8]>) -> ByteStream {
+        Box::pin(futures_util::stream::iter(
+            chunks.into_iter().map(|c| Ok(Bytes::from_static(c))),
+        ))
+    }
+
+    fn unlimited() -> WriteLimits {
+        WriteLimits { expected_size: None, max_size: u64::MAX }
+    }
+
+    async fn read_all(mut s: ByteStream) -> Vec<u8> {
+        let mut out = Vec::new();
+        while let Some(c) = s.next().await {
+            out.extend_from_slice(&c.unwrap());
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn put_hashes_and_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsStore::open("fs", dir.path()).unwrap();
+        let blob = store
+            .put("img1", stream_of(vec![b"hello ", b"glance\n"]), unlimited())
+            .await
+            .unwrap();
+        assert_eq!(blob.size, 13);
+        assert_eq!(blob.hashes.md5_hex, "d30599abffe15116ca7c6e7f81fc3872");
+        assert_eq!(
+            blob.hashes.sha512_hex,
+            hex::encode(sha2::Sha512::digest(b"hello glance\n"))
+        );
+        let all = read_all(store.get(&blob.location, None).await.unwrap()).await;
+        assert_eq!(all, b"hello glance\n");
+        let part = store
+            .get(&blob.location, Some(ByteRange { start: 0, end_inclusive: 4 }))
+            .await
+            .unwrap();
+        assert_eq!(read_all(part).await, b"hello");
+        assert!(matches!(
+            store.get(&blob.location, Some(ByteRange { start: 5, end_inclusive: 13 })).await,
+            Err(StoreError::RangeNotSatisfiable)
+        ));
+        assert_eq!(store.list().await.unwrap(), vec!["img1".to_string()]);
+        store.delete(&blob.location).await.unwrap();
+        store.delete(&blob.location).await.unwrap();
+        assert!(store.list().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn failed_writes_leave_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsStore::open("fs", dir.path()).unwrap();
+        let too_big = store
+            .put("a", stream_of(vec![b"0123456789"]), WriteLimits { expected_size: None, max_size: 4 })
+            .await;
+        assert!(matches!(too_big, Err(StoreError::TooLarge { limit: 4 })));
+        let short = store
+            .put("b", stream_of(vec![b"abc"]), WriteLimits { expected_size: Some(5), max_size: 100 })
+            .await;
+        assert!(matches!(short, Err(StoreError::SizeMismatch { expected: 5, actual: 3 })));
+        let broken: ByteStream = Box::pin(futures_util::stream::iter(vec![
+            Ok(Bytes::from_static(b"abc")),
+            Err(std::io::Error::other("client went away")),
+        ]));
+        assert!(matches!(store.put("c", broken, unlimited()).await, Err(StoreError::Client(_))));
+        assert!(store.list().await.unwrap().is_empty());
+        let partials = std::fs::read_dir(dir.path().join(PARTIAL_DIR)).unwrap().count();
+        assert_eq!(partials, 0);
+    }
+
+    #[test]
+    fn locations_cannot_escape_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsStore::open("fs", dir.path()).unwrap();
+        for bad in ["../x", "", ".partial", "a/b", "a b"] {
+            assert!(store.path_of(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn reopening_clears_partials() {
+        let dir = tempfile::tempdir().unwrap();
+        FsStore::open("fs", dir.path()).unwrap();
+        std::fs::write(dir.path().join(PARTIAL_DIR).join("leftover"), b"x").unwrap();
+        FsStore::open("fs", dir.path()).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path().join(PARTIAL_DIR)).unwrap().count(), 0);
+    }
+}

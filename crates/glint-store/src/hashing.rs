@@ -1,0 +1,102 @@
+//! Hashing and writing on worker threads, so md5, sha512 and the disk each
+//! get a core's worth of time instead of taking turns on one.
+
+use std::io::Write;
+
+use bytes::Bytes;
+use md5::{Digest, Md5};
+use sha2::Sha512;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// Hex digests of one image's bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hashes {
+    pub md5_hex: String,
+    pub sha512_hex: String,
+}
+
+/// Chunks in flight per worker: enough to keep every worker busy, small
+/// enough that memory stays flat (chunks are at most a few hundred KiB).
+const QUEUE_DEPTH: usize = 64;
+
+fn spawn_hasher<D: Digest + Send + 'static>(mut rx: mpsc::Receiver<Bytes>) -> JoinHandle<String> {
+    tokio::task::spawn_blocking(move || {
+        let mut digest = D::new();
+        while let Some(chunk) = rx.blocking_recv() {
+            digest.update(&chunk);
+        }
+        hex::encode(digest.finalize())
+    })
+}
+
+/// Feeds every chunk to an md5 worker, a sha512 worker and, optionally, a
+/// writer worker; `finish` joins them.
+pub struct HashedSink {
+    md5_tx: mpsc::Sender<Bytes>,
+    sha_tx: mpsc::Sender<Bytes>,
+    write_tx: Option<mpsc::Sender<Bytes>>,
+    md5: JoinHandle<String>,
+    sha512: JoinHandle<String>,
+    writer: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl HashedSink {
+    /// Hash only (for stores that upload elsewhere and hash locally).
+    pub fn hash_only() -> Self {
+        Self::build(None)
+    }
+
+    /// Hash and write to `file`, fsyncing at the end.
+    pub fn with_file(file: std::fs::File) -> Self {
+        Self::build(Some(file))
+    }
+
+    fn build(file: Option<std::fs::File>) -> Self {
+        let (md5_tx, md5_rx) = mpsc::channel(QUEUE_DEPTH);
+        let (sha_tx, sha_rx) = mpsc::channel(QUEUE_DEPTH);
+        let md5 = spawn_hasher::<Md5>(md5_rx);
+        let sha512 = spawn_hasher::<Sha512>(sha_rx);
+        let (write_tx, writer) = match file {
+            Some(file) => {
+                let (tx, mut rx) = mpsc::channel::<Bytes>(QUEUE_DEPTH);
+                let handle = tokio::task::spawn_blocking(move || {
+                    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+                    while let Some(chunk) = rx.blocking_recv() {
+                        out.write_all(&chunk)?;
+                    }
+                    let file = out.into_inner().map_err(|e| e.into_error())?;
+                    file.sync_all()
+                });
+                (Some(tx), Some(handle))
+            }
+            None => (None, None),
+        };
+        Self { md5_tx, sha_tx, write_tx, md5, sha512, writer }
+    }
+
+    /// Queue one chunk. Errors only if a worker died (its error surfaces in `finish`).
+    pub async fn push(&self, chunk: Bytes) -> Result<(), std::io::Error> {
+        let closed = || std::io::Error::other("store worker stopped");
+        if let Some(tx) = &self.write_tx {
+            tx.send(chunk.clone()).await.map_err(|_| closed())?;
+        }
+        self.md5_tx.send(chunk.clone()).await.map_err(|_| closed())?;
+        self.sha_tx.send(chunk).await.map_err(|_| closed())?;
+        Ok(())
+    }
+
+    /// Close the queues and wait for every worker.
+    pub async fn finish(self) -> Result<Hashes, std::io::Error> {
+        let Self { md5_tx, sha_tx, write_tx, md5, sha512, writer } = self;
+        drop((md5_tx, sha_tx, write_tx));
+        let join_err = |e: tokio::task::JoinError| std::io::Error::other(e.to_string());
+        if let Some(writer) = writer {
+            writer.await.map_err(join_err)??;
+        }
+        Ok(Hashes {
+            md5_hex: md5.await.map_err(join_err)?,
+            sha512_hex: sha512.await.map_err(join_err)?,
+        })
+    }
+}
