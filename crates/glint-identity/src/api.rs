@@ -36,7 +36,10 @@ pub fn router(api: IdentityApi) -> Router {
         .route("/v3/", get(version_v3))
         .route(
             "/v3/auth/tokens",
-            get(validate_token).head(validate_token).post(issue_token).delete(revoke_token),
+            get(validate_token)
+                .head(validate_token)
+                .post(issue_token)
+                .delete(revoke_token),
         )
         .route("/v3/auth/catalog", get(auth_catalog))
         .route("/v3/auth/projects", get(auth_projects))
@@ -54,7 +57,8 @@ pub fn router(api: IdentityApi) -> Router {
                 let headers = res.headers_mut();
                 headers.insert(http::header::VARY, HeaderValue::from_static("X-Auth-Token"));
                 if res.status() == StatusCode::UNAUTHORIZED {
-                    res.headers_mut().insert(http::header::WWW_AUTHENTICATE, www_authenticate);
+                    res.headers_mut()
+                        .insert(http::header::WWW_AUTHENTICATE, www_authenticate);
                 }
                 res
             }
@@ -75,7 +79,10 @@ fn version_doc(base: &str) -> Value {
 
 async fn versions(State(api): State<IdentityApi>) -> Response {
     let location = format!("{}/v3/", api.base_url);
-    let mut res = (StatusCode::MULTIPLE_CHOICES, Json(json!({"versions": {"values": [version_doc(&api.base_url)]}})))
+    let mut res = (
+        StatusCode::MULTIPLE_CHOICES,
+        Json(json!({"versions": {"values": [version_doc(&api.base_url)]}})),
+    )
         .into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
         res.headers_mut().insert(http::header::LOCATION, v);
@@ -97,7 +104,9 @@ fn str_field<'a>(v: &'a Value, key: &str, path: &str) -> ApiResult<Option<&'a st
     match v.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(bad(format!("Invalid input for field '{path}.{key}': not a string."))),
+        Some(_) => Err(bad(format!(
+            "Invalid input for field '{path}.{key}': not a string."
+        ))),
     }
 }
 
@@ -108,7 +117,9 @@ fn parse_domain(v: &Value, path: &str) -> ApiResult<DomainRef> {
     if let Some(name) = str_field(v, "name", path)? {
         return Ok(DomainRef::Name(name.to_owned()));
     }
-    Err(bad(format!("Invalid input for field '{path}': a domain needs an id or a name.")))
+    Err(bad(format!(
+        "Invalid input for field '{path}': a domain needs an id or a name."
+    )))
 }
 
 fn parse_credentials(identity: &Value) -> ApiResult<Credentials> {
@@ -117,37 +128,53 @@ fn parse_credentials(identity: &Value) -> ApiResult<Credentials> {
         .and_then(Value::as_array)
         .ok_or_else(|| bad("Invalid input for field 'identity/methods': required."))?
         .iter()
-        .map(|m| m.as_str().ok_or_else(|| bad("Invalid input for field 'identity/methods': not a string.")))
+        .map(|m| {
+            m.as_str()
+                .ok_or_else(|| bad("Invalid input for field 'identity/methods': not a string."))
+        })
         .collect::<ApiResult<_>>()?;
     if methods.contains(&"password") {
         let user = identity
             .pointer("/password/user")
             .ok_or_else(|| bad("Invalid input for field 'identity/password/user': required."))?;
-        let password = str_field(user, "password", "identity/password/user")?
-            .ok_or_else(|| bad("Invalid input for field 'identity/password/user/password': required."))?;
+        let password = str_field(user, "password", "identity/password/user")?.ok_or_else(|| {
+            bad("Invalid input for field 'identity/password/user/password': required.")
+        })?;
         let user_ref = if let Some(id) = str_field(user, "id", "identity/password/user")? {
             UserRef::Id(id.to_owned())
         } else if let Some(name) = str_field(user, "name", "identity/password/user")? {
             let domain = user.get("domain").ok_or(IdentityError::Unauthorized)?;
-            UserRef::Name { name: name.to_owned(), domain: parse_domain(domain, "identity/password/user/domain")? }
+            UserRef::Name {
+                name: name.to_owned(),
+                domain: parse_domain(domain, "identity/password/user/domain")?,
+            }
         } else {
-            return Err(bad("Invalid input for field 'identity/password/user': an id or a name is required."));
+            return Err(bad(
+                "Invalid input for field 'identity/password/user': an id or a name is required.",
+            ));
         };
-        return Ok(Credentials::Password { user: user_ref, password: password.to_owned() });
+        return Ok(Credentials::Password {
+            user: user_ref,
+            password: password.to_owned(),
+        });
     }
     if methods.contains(&"token") {
         let token = identity
             .pointer("/token/id")
             .and_then(Value::as_str)
             .ok_or_else(|| bad("Invalid input for field 'identity/token/id': required."))?;
-        return Ok(Credentials::Token { token: token.to_owned() });
+        return Ok(Credentials::Token {
+            token: token.to_owned(),
+        });
     }
     // Keystone answers unknown or unsupported methods with 401.
     Err(IdentityError::Unauthorized)
 }
 
 fn parse_scope(scope: Option<&Value>) -> ApiResult<ScopeRequest> {
-    let Some(scope) = scope else { return Ok(ScopeRequest::Default) };
+    let Some(scope) = scope else {
+        return Ok(ScopeRequest::Default);
+    };
     if scope.as_str() == Some("unscoped") {
         return Ok(ScopeRequest::Unscoped);
     }
@@ -155,11 +182,12 @@ fn parse_scope(scope: Option<&Value>) -> ApiResult<ScopeRequest> {
         if let Some(id) = str_field(project, "id", "scope/project")? {
             return Ok(ScopeRequest::Project(ProjectRef::Id(id.to_owned())));
         }
-        let name = str_field(project, "name", "scope/project")?
-            .ok_or_else(|| bad("Invalid input for field 'scope/project': an id or a name is required."))?;
-        let domain = project
-            .get("domain")
-            .ok_or_else(|| bad("Invalid input for field 'scope/project/domain': required with a project name."))?;
+        let name = str_field(project, "name", "scope/project")?.ok_or_else(|| {
+            bad("Invalid input for field 'scope/project': an id or a name is required.")
+        })?;
+        let domain = project.get("domain").ok_or_else(|| {
+            bad("Invalid input for field 'scope/project/domain': required with a project name.")
+        })?;
         return Ok(ScopeRequest::Project(ProjectRef::Name {
             name: name.to_owned(),
             domain: parse_domain(domain, "scope/project/domain")?,
@@ -175,9 +203,10 @@ fn parse_scope(scope: Option<&Value>) -> ApiResult<ScopeRequest> {
 }
 
 fn wants_catalog(query: &Option<String>) -> bool {
-    !query
-        .as_deref()
-        .is_some_and(|q| q.split('&').any(|kv| kv.split('=').next() == Some("nocatalog")))
+    !query.as_deref().is_some_and(|q| {
+        q.split('&')
+            .any(|kv| kv.split('=').next() == Some("nocatalog"))
+    })
 }
 
 async fn issue_token(
@@ -187,12 +216,20 @@ async fn issue_token(
 ) -> ApiResult {
     let body: Value = serde_json::from_slice(&body)
         .map_err(|_| bad("The request body could not be parsed as JSON."))?;
-    let auth = body.get("auth").ok_or_else(|| bad("Invalid input for field 'auth': required."))?;
-    let identity = auth.get("identity").ok_or_else(|| bad("Invalid input for field 'auth/identity': required."))?;
+    let auth = body
+        .get("auth")
+        .ok_or_else(|| bad("Invalid input for field 'auth': required."))?;
+    let identity = auth
+        .get("identity")
+        .ok_or_else(|| bad("Invalid input for field 'auth/identity': required."))?;
     let credentials = parse_credentials(identity)?;
     let scope = parse_scope(auth.get("scope"))?;
     let info = api.service.authenticate(credentials, scope).await?;
-    let catalog = if wants_catalog(&query) { Some(api.service.catalog().await?) } else { None };
+    let catalog = if wants_catalog(&query) {
+        Some(api.service.catalog().await?)
+    } else {
+        None
+    };
     token_response(StatusCode::CREATED, &info, catalog.as_deref())
 }
 
@@ -213,7 +250,12 @@ fn is_admin(info: &TokenInfo) -> bool {
     info.has_role("admin")
 }
 
-async fn subject(api: &IdentityApi, headers: &HeaderMap, caller: &TokenInfo, action: &str) -> ApiResult<TokenInfo> {
+async fn subject(
+    api: &IdentityApi,
+    headers: &HeaderMap,
+    caller: &TokenInfo,
+    action: &str,
+) -> ApiResult<TokenInfo> {
     let subject_token = headers
         .get("x-subject-token")
         .and_then(|v| v.to_str().ok())
@@ -238,7 +280,11 @@ async fn validate_token(
 ) -> ApiResult {
     let caller = caller(&api, &headers).await?;
     let subject = subject(&api, &headers, &caller, "identity:validate_token").await?;
-    let catalog = if wants_catalog(&query) { Some(api.service.catalog().await?) } else { None };
+    let catalog = if wants_catalog(&query) {
+        Some(api.service.catalog().await?)
+    } else {
+        None
+    };
     let res = token_response(StatusCode::OK, &subject, catalog.as_deref())?;
     if method == Method::HEAD {
         let (parts, _) = res.into_parts();
@@ -284,7 +330,11 @@ fn catalog_json(catalog: &[CatalogService]) -> Value {
     )
 }
 
-fn token_response(status: StatusCode, info: &TokenInfo, catalog: Option<&[CatalogService]>) -> ApiResult {
+fn token_response(
+    status: StatusCode,
+    info: &TokenInfo,
+    catalog: Option<&[CatalogService]>,
+) -> ApiResult {
     let mut token = json!({
         "methods": info.payload.methods.iter().map(|m| m.name()).collect::<Vec<_>>(),
         "user": {
@@ -301,20 +351,26 @@ fn token_response(status: StatusCode, info: &TokenInfo, catalog: Option<&[Catalo
     match &info.scope {
         ResolvedScope::Unscoped => {}
         ResolvedScope::Project { project, domain } => {
-            token["project"] = json!({"domain": domain_ref(domain), "id": project.id, "name": project.name});
+            token["project"] =
+                json!({"domain": domain_ref(domain), "id": project.id, "name": project.name});
             token["is_domain"] = json!(false);
         }
         ResolvedScope::Domain(d) => token["domain"] = domain_ref(d),
         ResolvedScope::System => token["system"] = json!({"all": true}),
     }
     if scoped {
-        token["roles"] = info.roles.iter().map(|r| json!({"id": r.id, "name": r.name})).collect();
+        token["roles"] = info
+            .roles
+            .iter()
+            .map(|r| json!({"id": r.id, "name": r.name}))
+            .collect();
         if let Some(catalog) = catalog {
             token["catalog"] = catalog_json(catalog);
         }
     }
     let mut res = (status, Json(json!({"token": token}))).into_response();
-    let subject = HeaderValue::from_str(&info.token).map_err(|e| IdentityError::Internal(e.to_string()))?;
+    let subject =
+        HeaderValue::from_str(&info.token).map_err(|e| IdentityError::Internal(e.to_string()))?;
     res.headers_mut().insert("x-subject-token", subject);
     Ok(res)
 }
@@ -355,21 +411,30 @@ fn domain_json(api: &IdentityApi, d: &Domain) -> Value {
 async fn auth_catalog(State(api): State<IdentityApi>, headers: HeaderMap) -> ApiResult {
     caller(&api, &headers).await?;
     let catalog = api.service.catalog().await?;
-    Ok(Json(json!({"catalog": catalog_json(&catalog), "links": collection_links(&api, "auth/catalog")})).into_response())
+    Ok(Json(
+        json!({"catalog": catalog_json(&catalog), "links": collection_links(&api, "auth/catalog")}),
+    )
+    .into_response())
 }
 
 async fn auth_projects(State(api): State<IdentityApi>, headers: HeaderMap) -> ApiResult {
     let caller = caller(&api, &headers).await?;
     let projects = api.service.projects_for_user(&caller.user.id).await?;
     let list: Vec<Value> = projects.iter().map(|p| project_json(&api, p)).collect();
-    Ok(Json(json!({"projects": list, "links": collection_links(&api, "auth/projects")})).into_response())
+    Ok(
+        Json(json!({"projects": list, "links": collection_links(&api, "auth/projects")}))
+            .into_response(),
+    )
 }
 
 async fn auth_domains(State(api): State<IdentityApi>, headers: HeaderMap) -> ApiResult {
     let caller = caller(&api, &headers).await?;
     let domains = api.service.domains_for_user(&caller.user.id).await?;
     let list: Vec<Value> = domains.iter().map(|d| domain_json(&api, d)).collect();
-    Ok(Json(json!({"domains": list, "links": collection_links(&api, "auth/domains")})).into_response())
+    Ok(
+        Json(json!({"domains": list, "links": collection_links(&api, "auth/domains")}))
+            .into_response(),
+    )
 }
 
 async fn auth_system(State(api): State<IdentityApi>, headers: HeaderMap) -> ApiResult {
@@ -379,8 +444,15 @@ async fn auth_system(State(api): State<IdentityApi>, headers: HeaderMap) -> ApiR
         .db()
         .effective_roles(&caller.user.id, &crate::model::Target::System)
         .await?;
-    let system: Vec<Value> = if roles.is_empty() { vec![] } else { vec![json!({"all": true})] };
-    Ok(Json(json!({"system": system, "links": collection_links(&api, "auth/system")})).into_response())
+    let system: Vec<Value> = if roles.is_empty() {
+        vec![]
+    } else {
+        vec![json!({"all": true})]
+    };
+    Ok(
+        Json(json!({"system": system, "links": collection_links(&api, "auth/system")}))
+            .into_response(),
+    )
 }
 
 // ---- projects and domains (read) ---------------------------------------
@@ -391,45 +463,90 @@ struct NameFilter {
     domain_id: Option<String>,
 }
 
-async fn list_projects(State(api): State<IdentityApi>, headers: HeaderMap, Query(filter): Query<NameFilter>) -> ApiResult {
+async fn list_projects(
+    State(api): State<IdentityApi>,
+    headers: HeaderMap,
+    Query(filter): Query<NameFilter>,
+) -> ApiResult {
     let caller = caller(&api, &headers).await?;
     if !is_admin(&caller) && !(caller.is_system_scoped() && caller.has_role("reader")) {
         return Err(IdentityError::Forbidden("identity:list_projects".into()));
     }
-    let projects = api.service.db().list_projects(filter.name.as_deref(), filter.domain_id.as_deref()).await?;
+    let projects = api
+        .service
+        .db()
+        .list_projects(filter.name.as_deref(), filter.domain_id.as_deref())
+        .await?;
     let list: Vec<Value> = projects.iter().map(|p| project_json(&api, p)).collect();
-    Ok(Json(json!({"projects": list, "links": collection_links(&api, "projects")})).into_response())
+    Ok(
+        Json(json!({"projects": list, "links": collection_links(&api, "projects")}))
+            .into_response(),
+    )
 }
 
-async fn show_project(State(api): State<IdentityApi>, headers: HeaderMap, Path(id): Path<String>) -> ApiResult {
+async fn show_project(
+    State(api): State<IdentityApi>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
     let caller = caller(&api, &headers).await?;
     let own = caller.project_id() == Some(id.as_str());
     if !is_admin(&caller) && !own && !(caller.is_system_scoped() && caller.has_role("reader")) {
         return Err(IdentityError::Forbidden("identity:get_project".into()));
     }
-    let project = api.service.db().project(&id).await?.ok_or_else(|| IdentityError::not_found("project", id))?;
+    let project = api
+        .service
+        .db()
+        .project(&id)
+        .await?
+        .ok_or_else(|| IdentityError::not_found("project", id))?;
     Ok(Json(json!({"project": project_json(&api, &project)})).into_response())
 }
 
-async fn list_domains(State(api): State<IdentityApi>, headers: HeaderMap, Query(filter): Query<NameFilter>) -> ApiResult {
+async fn list_domains(
+    State(api): State<IdentityApi>,
+    headers: HeaderMap,
+    Query(filter): Query<NameFilter>,
+) -> ApiResult {
     let caller = caller(&api, &headers).await?;
     if !is_admin(&caller) && !(caller.is_system_scoped() && caller.has_role("reader")) {
         return Err(IdentityError::Forbidden("identity:list_domains".into()));
     }
     let domains = match filter.name {
-        Some(name) => api.service.db().domain_by_name(&name).await?.into_iter().collect(),
-        None => api.service.db().domain("default").await?.into_iter().collect::<Vec<_>>(),
+        Some(name) => api
+            .service
+            .db()
+            .domain_by_name(&name)
+            .await?
+            .into_iter()
+            .collect(),
+        None => api
+            .service
+            .db()
+            .domain("default")
+            .await?
+            .into_iter()
+            .collect::<Vec<_>>(),
     };
     let list: Vec<Value> = domains.iter().map(|d| domain_json(&api, d)).collect();
     Ok(Json(json!({"domains": list, "links": collection_links(&api, "domains")})).into_response())
 }
 
-async fn show_domain(State(api): State<IdentityApi>, headers: HeaderMap, Path(id): Path<String>) -> ApiResult {
+async fn show_domain(
+    State(api): State<IdentityApi>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
     let caller = caller(&api, &headers).await?;
     let own = caller.user.domain_id == id;
     if !is_admin(&caller) && !own {
         return Err(IdentityError::Forbidden("identity:get_domain".into()));
     }
-    let domain = api.service.db().domain(&id).await?.ok_or_else(|| IdentityError::not_found("domain", id))?;
+    let domain = api
+        .service
+        .db()
+        .domain(&id)
+        .await?
+        .ok_or_else(|| IdentityError::not_found("domain", id))?;
     Ok(Json(json!({"domain": domain_json(&api, &domain)})).into_response())
 }

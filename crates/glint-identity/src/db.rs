@@ -42,7 +42,10 @@ fn user(row: &SqliteRow) -> User {
 }
 
 fn role(row: &SqliteRow) -> Role {
-    Role { id: row.get("id"), name: row.get("name") }
+    Role {
+        id: row.get("id"),
+        name: row.get("name"),
+    }
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
@@ -55,7 +58,10 @@ impl IdentityDb {
     pub async fn new(pool: SqlitePool) -> Result<Self, IdentityError> {
         let mut migrator = sqlx::migrate!("./migrations");
         migrator.set_ignore_missing(true);
-        migrator.run(&pool).await.map_err(|e| IdentityError::Internal(e.to_string()))?;
+        migrator
+            .run(&pool)
+            .await
+            .map_err(|e| IdentityError::Internal(e.to_string()))?;
         Ok(Self { pool })
     }
 
@@ -77,15 +83,31 @@ impl IdentityDb {
             .map(|r| domain(&r)))
     }
 
-    pub async fn create_domain(&self, id: &str, name: &str, description: &str) -> Result<Domain, IdentityError> {
+    pub async fn create_domain(
+        &self,
+        id: &str,
+        name: &str,
+        description: &str,
+    ) -> Result<Domain, IdentityError> {
         sqlx::query("INSERT INTO domains (id, name, description) VALUES (?, ?, ?)")
             .bind(id)
             .bind(name)
             .bind(description)
             .execute(&self.pool)
             .await
-            .map_err(|e| if is_unique_violation(&e) { IdentityError::Conflict(format!("Domain {name}")) } else { e.into() })?;
-        Ok(Domain { id: id.into(), name: name.into(), description: description.into(), enabled: true })
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    IdentityError::Conflict(format!("Domain {name}"))
+                } else {
+                    e.into()
+                }
+            })?;
+        Ok(Domain {
+            id: id.into(),
+            name: name.into(),
+            description: description.into(),
+            enabled: true,
+        })
     }
 
     // ---- projects ------------------------------------------------------
@@ -98,16 +120,26 @@ impl IdentityDb {
             .map(|r| project(&r)))
     }
 
-    pub async fn project_by_name(&self, domain_id: &str, name: &str) -> Result<Option<Project>, IdentityError> {
-        Ok(sqlx::query("SELECT * FROM projects WHERE domain_id = ? AND name = ?")
-            .bind(domain_id)
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| project(&r)))
+    pub async fn project_by_name(
+        &self,
+        domain_id: &str,
+        name: &str,
+    ) -> Result<Option<Project>, IdentityError> {
+        Ok(
+            sqlx::query("SELECT * FROM projects WHERE domain_id = ? AND name = ?")
+                .bind(domain_id)
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| project(&r)),
+        )
     }
 
-    pub async fn list_projects(&self, name: Option<&str>, domain_id: Option<&str>) -> Result<Vec<Project>, IdentityError> {
+    pub async fn list_projects(
+        &self,
+        name: Option<&str>,
+        domain_id: Option<&str>,
+    ) -> Result<Vec<Project>, IdentityError> {
         Ok(sqlx::query(
             "SELECT * FROM projects WHERE (?1 IS NULL OR name = ?1) AND (?2 IS NULL OR domain_id = ?2) ORDER BY name",
         )
@@ -120,7 +152,12 @@ impl IdentityDb {
         .collect())
     }
 
-    pub async fn create_project(&self, name: &str, domain_id: &str, description: &str) -> Result<Project, IdentityError> {
+    pub async fn create_project(
+        &self,
+        name: &str,
+        domain_id: &str,
+        description: &str,
+    ) -> Result<Project, IdentityError> {
         let id = new_id();
         sqlx::query("INSERT INTO projects (id, name, domain_id, parent_id, description) VALUES (?, ?, ?, ?, ?)")
             .bind(&id)
@@ -131,7 +168,9 @@ impl IdentityDb {
             .execute(&self.pool)
             .await
             .map_err(|e| if is_unique_violation(&e) { IdentityError::Conflict(format!("Project {name}")) } else { e.into() })?;
-        self.project(&id).await?.ok_or_else(|| IdentityError::not_found("project", id))
+        self.project(&id)
+            .await?
+            .ok_or_else(|| IdentityError::not_found("project", id))
     }
 
     // ---- users ---------------------------------------------------------
@@ -144,21 +183,29 @@ impl IdentityDb {
             .map(|r| user(&r)))
     }
 
-    pub async fn user_by_name(&self, domain_id: &str, name: &str) -> Result<Option<User>, IdentityError> {
-        Ok(sqlx::query("SELECT * FROM users WHERE domain_id = ? AND name = ?")
-            .bind(domain_id)
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| user(&r)))
+    pub async fn user_by_name(
+        &self,
+        domain_id: &str,
+        name: &str,
+    ) -> Result<Option<User>, IdentityError> {
+        Ok(
+            sqlx::query("SELECT * FROM users WHERE domain_id = ? AND name = ?")
+                .bind(domain_id)
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| user(&r)),
+        )
     }
 
     pub async fn password_hash(&self, user_id: &str) -> Result<Option<String>, IdentityError> {
-        Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await?
-            .flatten())
+        Ok(
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten(),
+        )
     }
 
     pub async fn create_user(
@@ -181,7 +228,9 @@ impl IdentityDb {
         .execute(&self.pool)
         .await
         .map_err(|e| if is_unique_violation(&e) { IdentityError::Conflict(format!("User {name}")) } else { e.into() })?;
-        self.user(&id).await?.ok_or_else(|| IdentityError::not_found("user", id))
+        self.user(&id)
+            .await?
+            .ok_or_else(|| IdentityError::not_found("user", id))
     }
 
     pub async fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<(), IdentityError> {
@@ -210,20 +259,36 @@ impl IdentityDb {
             .bind(name)
             .execute(&self.pool)
             .await
-            .map_err(|e| if is_unique_violation(&e) { IdentityError::Conflict(format!("Role {name}")) } else { e.into() })?;
-        Ok(Role { id, name: name.into() })
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    IdentityError::Conflict(format!("Role {name}"))
+                } else {
+                    e.into()
+                }
+            })?;
+        Ok(Role {
+            id,
+            name: name.into(),
+        })
     }
 
     pub async fn add_implied_role(&self, prior: &str, implied: &str) -> Result<(), IdentityError> {
-        sqlx::query("INSERT OR IGNORE INTO implied_roles (prior_role_id, implied_role_id) VALUES (?, ?)")
-            .bind(prior)
-            .bind(implied)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT OR IGNORE INTO implied_roles (prior_role_id, implied_role_id) VALUES (?, ?)",
+        )
+        .bind(prior)
+        .bind(implied)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
-    pub async fn assign_role(&self, actor_id: &str, target: &Target, role_id: &str) -> Result<(), IdentityError> {
+    pub async fn assign_role(
+        &self,
+        actor_id: &str,
+        target: &Target,
+        role_id: &str,
+    ) -> Result<(), IdentityError> {
         let (kind, target_id) = target.parts();
         sqlx::query("INSERT OR IGNORE INTO role_assignments (actor_id, target_type, target_id, role_id) VALUES (?, ?, ?, ?)")
             .bind(actor_id)
@@ -236,7 +301,11 @@ impl IdentityDb {
     }
 
     /// The roles `actor_id` holds on `target`, implied roles included.
-    pub async fn effective_roles(&self, actor_id: &str, target: &Target) -> Result<Vec<Role>, IdentityError> {
+    pub async fn effective_roles(
+        &self,
+        actor_id: &str,
+        target: &Target,
+    ) -> Result<Vec<Role>, IdentityError> {
         let (kind, target_id) = target.parts();
         Ok(sqlx::query(
             "WITH RECURSIVE granted(role_id) AS (
@@ -296,14 +365,23 @@ impl IdentityDb {
         Ok(())
     }
 
-    pub async fn service_by_type(&self, service_type: &str) -> Result<Option<String>, IdentityError> {
-        Ok(sqlx::query_scalar("SELECT id FROM services WHERE type = ? ORDER BY id LIMIT 1")
-            .bind(service_type)
-            .fetch_optional(&self.pool)
-            .await?)
+    pub async fn service_by_type(
+        &self,
+        service_type: &str,
+    ) -> Result<Option<String>, IdentityError> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM services WHERE type = ? ORDER BY id LIMIT 1")
+                .bind(service_type)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
-    pub async fn create_service(&self, service_type: &str, name: &str) -> Result<String, IdentityError> {
+    pub async fn create_service(
+        &self,
+        service_type: &str,
+        name: &str,
+    ) -> Result<String, IdentityError> {
         let id = new_id();
         sqlx::query("INSERT INTO services (id, type, name) VALUES (?, ?, ?)")
             .bind(&id)
@@ -315,14 +393,22 @@ impl IdentityDb {
     }
 
     /// Creates or repoints the service's endpoint for (interface, region).
-    pub async fn upsert_endpoint(&self, service_id: &str, interface: &str, region_id: &str, url: &str) -> Result<(), IdentityError> {
-        let updated = sqlx::query("UPDATE endpoints SET url = ? WHERE service_id = ? AND interface = ? AND region_id = ?")
-            .bind(url)
-            .bind(service_id)
-            .bind(interface)
-            .bind(region_id)
-            .execute(&self.pool)
-            .await?;
+    pub async fn upsert_endpoint(
+        &self,
+        service_id: &str,
+        interface: &str,
+        region_id: &str,
+        url: &str,
+    ) -> Result<(), IdentityError> {
+        let updated = sqlx::query(
+            "UPDATE endpoints SET url = ? WHERE service_id = ? AND interface = ? AND region_id = ?",
+        )
+        .bind(url)
+        .bind(service_id)
+        .bind(interface)
+        .bind(region_id)
+        .execute(&self.pool)
+        .await?;
         if updated.rows_affected() == 0 {
             sqlx::query("INSERT INTO endpoints (id, service_id, interface, region_id, url) VALUES (?, ?, ?, ?, ?)")
                 .bind(new_id())
@@ -369,7 +455,11 @@ impl IdentityDb {
 
     // ---- revocation ----------------------------------------------------
 
-    pub async fn revoke_audit_id(&self, audit_id: &str, expires_at: i64) -> Result<(), IdentityError> {
+    pub async fn revoke_audit_id(
+        &self,
+        audit_id: &str,
+        expires_at: i64,
+    ) -> Result<(), IdentityError> {
         sqlx::query("INSERT OR IGNORE INTO revoked_audit_ids (audit_id, expires_at) VALUES (?, ?)")
             .bind(audit_id)
             .bind(expires_at)
@@ -380,10 +470,11 @@ impl IdentityDb {
 
     pub async fn any_revoked(&self, audit_ids: &[String]) -> Result<bool, IdentityError> {
         for audit_id in audit_ids {
-            let hit: Option<i64> = sqlx::query_scalar("SELECT 1 FROM revoked_audit_ids WHERE audit_id = ?")
-                .bind(audit_id)
-                .fetch_optional(&self.pool)
-                .await?;
+            let hit: Option<i64> =
+                sqlx::query_scalar("SELECT 1 FROM revoked_audit_ids WHERE audit_id = ?")
+                    .bind(audit_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
             if hit.is_some() {
                 return Ok(true);
             }
@@ -393,10 +484,12 @@ impl IdentityDb {
 
     /// Drops revocations of tokens that have expired anyway.
     pub async fn prune_revocations(&self, now: i64) -> Result<u64, IdentityError> {
-        Ok(sqlx::query("DELETE FROM revoked_audit_ids WHERE expires_at < ?")
-            .bind(now)
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
+        Ok(
+            sqlx::query("DELETE FROM revoked_audit_ids WHERE expires_at < ?")
+                .bind(now)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
     }
 }

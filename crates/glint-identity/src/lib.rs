@@ -12,4 +12,6 @@ pub mod service;
 pub mod token;
 
 pub use error::IdentityError;
-pub use service::{BootstrapOutcome, BootstrapSpec, IdentityConfig, IdentityService, ResolvedScope, TokenInfo};
+pub use service::{
+    BootstrapOutcome, BootstrapSpec, IdentityConfig, IdentityService, ResolvedScope, TokenInfo,
+};

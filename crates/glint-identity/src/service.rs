@@ -92,7 +92,9 @@ pub struct IdentityConfig {
 
 impl Default for IdentityConfig {
     fn default() -> Self {
-        Self { token_ttl: Duration::hours(1) }
+        Self {
+            token_ttl: Duration::hours(1),
+        }
     }
 }
 
@@ -124,7 +126,11 @@ impl IdentityService {
     }
 
     /// Opens the service with Fernet keys from `key_dir`.
-    pub async fn open(pool: sqlx::SqlitePool, key_dir: &Path, config: IdentityConfig) -> Result<Arc<Self>, IdentityError> {
+    pub async fn open(
+        pool: sqlx::SqlitePool,
+        key_dir: &Path,
+        config: IdentityConfig,
+    ) -> Result<Arc<Self>, IdentityError> {
         let db = IdentityDb::new(pool).await?;
         let keys = FernetKeys::load_or_create(key_dir)?;
         Ok(Self::new(db, keys, config))
@@ -137,20 +143,44 @@ impl IdentityService {
     // ---- authentication --------------------------------------------------
 
     /// Issues a token (Keystone `POST /v3/auth/tokens`).
-    pub async fn authenticate(&self, credentials: Credentials, scope: ScopeRequest) -> Result<TokenInfo, IdentityError> {
+    pub async fn authenticate(
+        &self,
+        credentials: Credentials,
+        scope: ScopeRequest,
+    ) -> Result<TokenInfo, IdentityError> {
         let now = Utc::now();
         let (user, methods, expires_at, parent_audit) = match credentials {
             Credentials::Password { user, password } => {
-                let user = self.check_password(&user, &password).await?;
-                (user, vec![AuthMethod::Password], now + self.config.token_ttl, None)
+                let user = self.check_password(&user, password).await?;
+                (
+                    user,
+                    vec![AuthMethod::Password],
+                    now + self.config.token_ttl,
+                    None,
+                )
             }
             Credentials::Token { token } => {
-                let parent = self.validate(&token).await.map_err(|_| IdentityError::Unauthorized)?;
+                let parent = self
+                    .validate(&token)
+                    .await
+                    .map_err(|_| IdentityError::Unauthorized)?;
                 let mut methods = vec![AuthMethod::Token];
-                methods.extend(parent.payload.methods.iter().copied().filter(|m| *m != AuthMethod::Token));
+                methods.extend(
+                    parent
+                        .payload
+                        .methods
+                        .iter()
+                        .copied()
+                        .filter(|m| *m != AuthMethod::Token),
+                );
                 // A rescoped token never outlives the one it came from.
                 let parent_audit = parent.payload.audit_ids.first().cloned();
-                (parent.user, methods, parent.payload.expires_at, parent_audit)
+                (
+                    parent.user,
+                    methods,
+                    parent.payload.expires_at,
+                    parent_audit,
+                )
             }
         };
         let scope = self.resolve_scope_request(&user, scope).await?;
@@ -173,7 +203,11 @@ impl IdentityService {
         self.describe(token, payload, user, Some(scope)).await
     }
 
-    async fn check_password(&self, user_ref: &UserRef, password: &str) -> Result<User, IdentityError> {
+    async fn check_password(
+        &self,
+        user_ref: &UserRef,
+        password: String,
+    ) -> Result<User, IdentityError> {
         let user = match user_ref {
             UserRef::Id(id) => self.db.user(id).await?,
             UserRef::Name { name, domain } => match self.find_domain(domain).await? {
@@ -186,13 +220,16 @@ impl IdentityService {
             Some(u) => self.db.password_hash(&u.id).await?,
             None => None,
         };
-        let ok = match &stored {
-            Some(hash) => verify_password(password, hash),
+        // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+        let ok = tokio::task::spawn_blocking(move || match &stored {
+            Some(hash) => verify_password(&password, hash),
             None => {
-                let _ = verify_password(password, dummy_hash());
+                let _ = verify_password(&password, dummy_hash());
                 false
             }
-        };
+        })
+        .await
+        .map_err(|e| IdentityError::Internal(e.to_string()))?;
         match user {
             Some(u) if ok && u.enabled && self.domain_enabled(&u.domain_id).await? => Ok(u),
             _ => Err(IdentityError::Unauthorized),
@@ -210,7 +247,11 @@ impl IdentityService {
         }
     }
 
-    async fn resolve_scope_request(&self, user: &User, scope: ScopeRequest) -> Result<ResolvedScope, IdentityError> {
+    async fn resolve_scope_request(
+        &self,
+        user: &User,
+        scope: ScopeRequest,
+    ) -> Result<ResolvedScope, IdentityError> {
         match scope {
             ScopeRequest::Unscoped => Ok(ResolvedScope::Unscoped),
             ScopeRequest::Default => {
@@ -223,14 +264,28 @@ impl IdentityService {
             }
             ScopeRequest::Project(project) => self.project_scope(user, &project).await,
             ScopeRequest::Domain(domain) => {
-                let domain = self.find_domain(&domain).await?.filter(|d| d.enabled).ok_or(IdentityError::Unauthorized)?;
-                if self.db.effective_roles(&user.id, &Target::Domain(domain.id.clone())).await?.is_empty() {
+                let domain = self
+                    .find_domain(&domain)
+                    .await?
+                    .filter(|d| d.enabled)
+                    .ok_or(IdentityError::Unauthorized)?;
+                if self
+                    .db
+                    .effective_roles(&user.id, &Target::Domain(domain.id.clone()))
+                    .await?
+                    .is_empty()
+                {
                     return Err(IdentityError::Unauthorized);
                 }
                 Ok(ResolvedScope::Domain(domain))
             }
             ScopeRequest::System => {
-                if self.db.effective_roles(&user.id, &Target::System).await?.is_empty() {
+                if self
+                    .db
+                    .effective_roles(&user.id, &Target::System)
+                    .await?
+                    .is_empty()
+                {
                     return Err(IdentityError::Unauthorized);
                 }
                 Ok(ResolvedScope::System)
@@ -238,7 +293,11 @@ impl IdentityService {
         }
     }
 
-    async fn project_scope(&self, user: &User, project: &ProjectRef) -> Result<ResolvedScope, IdentityError> {
+    async fn project_scope(
+        &self,
+        user: &User,
+        project: &ProjectRef,
+    ) -> Result<ResolvedScope, IdentityError> {
         let project = match project {
             ProjectRef::Id(id) => self.db.project(id).await?,
             ProjectRef::Name { name, domain } => match self.find_domain(domain).await? {
@@ -246,8 +305,15 @@ impl IdentityService {
                 None => None,
             },
         };
-        let project = project.filter(|p| p.enabled).ok_or(IdentityError::Unauthorized)?;
-        if self.db.effective_roles(&user.id, &Target::Project(project.id.clone())).await?.is_empty() {
+        let project = project
+            .filter(|p| p.enabled)
+            .ok_or(IdentityError::Unauthorized)?;
+        if self
+            .db
+            .effective_roles(&user.id, &Target::Project(project.id.clone()))
+            .await?
+            .is_empty()
+        {
             return Err(IdentityError::Unauthorized);
         }
         let domain = self
@@ -277,18 +343,45 @@ impl IdentityService {
             Some(s) => s,
             None => match &payload.scope {
                 Scope::Unscoped => ResolvedScope::Unscoped,
-                Scope::Project(id) => self.project_scope(&user, &ProjectRef::Id(id.clone())).await?,
-                Scope::Domain(id) => self.resolve_scope_request(&user, ScopeRequest::Domain(DomainRef::Id(id.clone()))).await?,
-                Scope::System => self.resolve_scope_request(&user, ScopeRequest::System).await?,
+                Scope::Project(id) => {
+                    self.project_scope(&user, &ProjectRef::Id(id.clone()))
+                        .await?
+                }
+                Scope::Domain(id) => {
+                    self.resolve_scope_request(
+                        &user,
+                        ScopeRequest::Domain(DomainRef::Id(id.clone())),
+                    )
+                    .await?
+                }
+                Scope::System => {
+                    self.resolve_scope_request(&user, ScopeRequest::System)
+                        .await?
+                }
             },
         };
         let roles = match &scope {
             ResolvedScope::Unscoped => Vec::new(),
-            ResolvedScope::Project { project, .. } => self.db.effective_roles(&user.id, &Target::Project(project.id.clone())).await?,
-            ResolvedScope::Domain(d) => self.db.effective_roles(&user.id, &Target::Domain(d.id.clone())).await?,
+            ResolvedScope::Project { project, .. } => {
+                self.db
+                    .effective_roles(&user.id, &Target::Project(project.id.clone()))
+                    .await?
+            }
+            ResolvedScope::Domain(d) => {
+                self.db
+                    .effective_roles(&user.id, &Target::Domain(d.id.clone()))
+                    .await?
+            }
             ResolvedScope::System => self.db.effective_roles(&user.id, &Target::System).await?,
         };
-        Ok(TokenInfo { token, payload, user, user_domain, scope, roles })
+        Ok(TokenInfo {
+            token,
+            payload,
+            user,
+            user_domain,
+            scope,
+            roles,
+        })
     }
 
     /// Validates a token: signature, expiry, revocation, and that its user and
@@ -303,13 +396,20 @@ impl IdentityService {
         if self.db.any_revoked(&payload.audit_ids).await? {
             return Err(invalid());
         }
-        let user = self.db.user(&payload.user_id).await?.filter(|u| u.enabled).ok_or_else(invalid)?;
+        let user = self
+            .db
+            .user(&payload.user_id)
+            .await?
+            .filter(|u| u.enabled)
+            .ok_or_else(invalid)?;
         if !self.domain_enabled(&user.domain_id).await? {
             return Err(invalid());
         }
         match self.describe(token.to_owned(), payload, user, None).await {
             Ok(info) => Ok(info),
-            Err(IdentityError::Unauthorized) | Err(IdentityError::NotFound { .. }) => Err(invalid()),
+            Err(IdentityError::Unauthorized) | Err(IdentityError::NotFound { .. }) => {
+                Err(invalid())
+            }
             Err(e) => Err(e),
         }
     }
@@ -317,7 +417,9 @@ impl IdentityService {
     /// Revokes a token (and every token rescoped from it).
     pub async fn revoke(&self, token: &TokenInfo) -> Result<(), IdentityError> {
         if let Some(audit_id) = token.payload.audit_ids.first() {
-            self.db.revoke_audit_id(audit_id, token.payload.expires_at.timestamp()).await?;
+            self.db
+                .revoke_audit_id(audit_id, token.payload.expires_at.timestamp())
+                .await?;
         }
         Ok(())
     }
@@ -343,17 +445,28 @@ impl IdentityService {
         let db = &self.db;
         let domain = match db.domain("default").await? {
             Some(d) => d,
-            None => db.create_domain("default", "Default", "The default domain").await?,
+            None => {
+                db.create_domain("default", "Default", "The default domain")
+                    .await?
+            }
         };
-        let admin_project = self.ensure_project("admin", &domain.id, "Bootstrap project for initializing the cloud.").await?;
-        self.ensure_project("service", &domain.id, "Project for the services").await?;
+        let admin_project = self
+            .ensure_project(
+                "admin",
+                &domain.id,
+                "Bootstrap project for initializing the cloud.",
+            )
+            .await?;
+        self.ensure_project("service", &domain.id, "Project for the services")
+            .await?;
 
         let admin_role = self.ensure_role("admin").await?;
         let member_role = self.ensure_role("member").await?;
         let reader_role = self.ensure_role("reader").await?;
         self.ensure_role("service").await?;
         db.add_implied_role(&admin_role.id, &member_role.id).await?;
-        db.add_implied_role(&member_role.id, &reader_role.id).await?;
+        db.add_implied_role(&member_role.id, &reader_role.id)
+            .await?;
 
         let (admin, password) = match db.user_by_name(&domain.id, "admin").await? {
             Some(user) => {
@@ -361,39 +474,72 @@ impl IdentityService {
                 if let Some(wanted) = &spec.admin_password {
                     let current = db.password_hash(&user.id).await?;
                     if !current.is_some_and(|h| verify_password(wanted, &h)) {
-                        db.set_password_hash(&user.id, &hash_password(wanted)?).await?;
+                        db.set_password_hash(&user.id, &hash_password(wanted)?)
+                            .await?;
                         changed = Some(wanted.clone());
                     }
                 }
                 (user, changed)
             }
             None => {
-                let password = spec.admin_password.clone().unwrap_or_else(generate_password);
+                let password = spec
+                    .admin_password
+                    .clone()
+                    .unwrap_or_else(generate_password);
                 let user = db
-                    .create_user("admin", &domain.id, Some(&hash_password(&password)?), Some(&admin_project.id))
+                    .create_user(
+                        "admin",
+                        &domain.id,
+                        Some(&hash_password(&password)?),
+                        Some(&admin_project.id),
+                    )
                     .await?;
                 (user, Some(password))
             }
         };
-        db.assign_role(&admin.id, &Target::Project(admin_project.id.clone()), &admin_role.id).await?;
-        db.assign_role(&admin.id, &Target::System, &admin_role.id).await?;
+        db.assign_role(
+            &admin.id,
+            &Target::Project(admin_project.id.clone()),
+            &admin_role.id,
+        )
+        .await?;
+        db.assign_role(&admin.id, &Target::System, &admin_role.id)
+            .await?;
 
         db.ensure_region(&spec.region).await?;
         let base = spec.public_url.trim_end_matches('/');
-        for (service_type, name, path) in [("identity", "keystone", "/identity"), ("image", "glance", "/image")] {
+        for (service_type, name, path) in [
+            ("identity", "keystone", "/identity"),
+            ("image", "glance", "/image"),
+        ] {
             let service_id = match db.service_by_type(service_type).await? {
                 Some(id) => id,
                 None => db.create_service(service_type, name).await?,
             };
             for interface in ["public", "internal", "admin"] {
-                db.upsert_endpoint(&service_id, interface, &spec.region, &format!("{base}{path}")).await?;
+                db.upsert_endpoint(
+                    &service_id,
+                    interface,
+                    &spec.region,
+                    &format!("{base}{path}"),
+                )
+                .await?;
             }
         }
         db.prune_revocations(Utc::now().timestamp()).await?;
-        Ok(BootstrapOutcome { admin_password: password, admin_user_id: admin.id, admin_project_id: admin_project.id })
+        Ok(BootstrapOutcome {
+            admin_password: password,
+            admin_user_id: admin.id,
+            admin_project_id: admin_project.id,
+        })
     }
 
-    async fn ensure_project(&self, name: &str, domain_id: &str, description: &str) -> Result<Project, IdentityError> {
+    async fn ensure_project(
+        &self,
+        name: &str,
+        domain_id: &str,
+        description: &str,
+    ) -> Result<Project, IdentityError> {
         match self.db.project_by_name(domain_id, name).await? {
             Some(p) => Ok(p),
             None => self.db.create_project(name, domain_id, description).await,
@@ -420,9 +566,20 @@ impl IdentityService {
         let role = self.ensure_role(role_name).await?;
         let user = match self.db.user_by_name("default", user_name).await? {
             Some(u) => u,
-            None => self.db.create_user(user_name, "default", Some(&hash_password(password)?), Some(&project.id)).await?,
+            None => {
+                self.db
+                    .create_user(
+                        user_name,
+                        "default",
+                        Some(&hash_password(password)?),
+                        Some(&project.id),
+                    )
+                    .await?
+            }
         };
-        self.db.assign_role(&user.id, &Target::Project(project.id.clone()), &role.id).await?;
+        self.db
+            .assign_role(&user.id, &Target::Project(project.id.clone()), &role.id)
+            .await?;
         Ok((user, project))
     }
 }
@@ -438,7 +595,9 @@ fn generate_password() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::thread_rng();
-    (0..24).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+    (0..24)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 fn truncate_to_seconds(t: DateTime<Utc>) -> DateTime<Utc> {

@@ -86,7 +86,8 @@ impl<'a> Reader<'a> {
         self.take(1).map(|b| b[0])
     }
     fn i64(&mut self) -> Option<i64> {
-        self.take(8).map(|b| i64::from_be_bytes(b.try_into().unwrap_or([0; 8])))
+        self.take(8)
+            .map(|b| i64::from_be_bytes(b.try_into().unwrap_or([0; 8])))
     }
     fn string(&mut self) -> Option<String> {
         let len = self.u8()? as usize;
@@ -131,7 +132,10 @@ impl TokenPayload {
             return None;
         }
         let bits = r.u8()?;
-        let methods = AuthMethod::ALL.into_iter().filter(|m| bits & m.bit() != 0).collect();
+        let methods = AuthMethod::ALL
+            .into_iter()
+            .filter(|m| bits & m.bit() != 0)
+            .collect();
         let user_id = r.string()?;
         let scope = match r.u8()? {
             0 => Scope::Unscoped,
@@ -150,7 +154,14 @@ impl TokenPayload {
         if !r.0.is_empty() {
             return None;
         }
-        Some(Self { user_id, methods, scope, issued_at, expires_at, audit_ids })
+        Some(Self {
+            user_id,
+            methods,
+            scope,
+            issued_at,
+            expires_at,
+            audit_ids,
+        })
     }
 }
 
@@ -169,7 +180,9 @@ impl FernetKeys {
     /// Loads the key directory, creating keys `0` (staged) and `1` (primary)
     /// if it is empty.
     pub fn load_or_create(dir: &Path) -> Result<Self, IdentityError> {
-        let io = |e: std::io::Error| IdentityError::Internal(format!("fernet keys in {}: {e}", dir.display()));
+        let io = |e: std::io::Error| {
+            IdentityError::Internal(format!("fernet keys in {}: {e}", dir.display()))
+        };
         std::fs::create_dir_all(dir).map_err(io)?;
         set_private(dir, 0o700).map_err(io)?;
         let mut keys = read_keys(dir).map_err(io)?;
@@ -192,7 +205,9 @@ impl FernetKeys {
         if fernets.is_empty() {
             return Err(IdentityError::Internal("no fernet keys".into()));
         }
-        Ok(Self { multi: fernet::MultiFernet::new(fernets) })
+        Ok(Self {
+            multi: fernet::MultiFernet::new(fernets),
+        })
     }
 
     pub fn seal(&self, payload: &TokenPayload) -> Result<String, IdentityError> {
@@ -212,7 +227,11 @@ fn read_keys(dir: &Path) -> std::io::Result<Vec<(u32, String)>> {
     let mut keys = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
-        if let Some(index) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) {
+        if let Some(index) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        {
             keys.push((index, std::fs::read_to_string(entry.path())?));
         }
     }

@@ -42,40 +42,72 @@ pub fn router(api: ImageApi) -> Router {
         .route("/", get(versions_300))
         .route("/versions", get(versions_200))
         .route("/v2/images", get(list_images).post(create_image))
-        .route("/v2/images/{id}", get(show_image).patch(update_image).delete(delete_image))
+        .route(
+            "/v2/images/{id}",
+            get(show_image).patch(update_image).delete(delete_image),
+        )
         .route("/v2/images/{id}/file", get(download).put(upload))
-        .route("/v2/images/{id}/tags/{tag}", put(add_tag).delete(remove_tag))
-        .route("/v2/images/{id}/members", get(list_members).post(add_member))
-        .route("/v2/images/{id}/members/{member}", get(show_member).put(update_member).delete(remove_member))
+        .route(
+            "/v2/images/{id}/tags/{tag}",
+            put(add_tag).delete(remove_tag),
+        )
+        .route(
+            "/v2/images/{id}/members",
+            get(list_members).post(add_member),
+        )
+        .route(
+            "/v2/images/{id}/members/{member}",
+            get(show_member).put(update_member).delete(remove_member),
+        )
         .route("/v2/images/{id}/actions/deactivate", post(deactivate))
         .route("/v2/images/{id}/actions/reactivate", post(reactivate))
         .route("/v2/schemas/image", get(|| async { Json(schema::image()) }))
-        .route("/v2/schemas/images", get(|| async { Json(schema::images()) }))
-        .route("/v2/schemas/member", get(|| async { Json(schema::member()) }))
-        .route("/v2/schemas/members", get(|| async { Json(schema::members()) }))
+        .route(
+            "/v2/schemas/images",
+            get(|| async { Json(schema::images()) }),
+        )
+        .route(
+            "/v2/schemas/member",
+            get(|| async { Json(schema::member()) }),
+        )
+        .route(
+            "/v2/schemas/members",
+            get(|| async { Json(schema::members()) }),
+        )
         .fallback(fallback)
         .with_state(api)
-        .layer(axum::middleware::from_fn(move |req: Request, next: Next| {
-            let www_authenticate = www_authenticate.clone();
-            negotiate_errors(req, next, www_authenticate)
-        }))
+        .layer(axum::middleware::from_fn(
+            move |req: Request, next: Next| {
+                let www_authenticate = www_authenticate.clone();
+                negotiate_errors(req, next, www_authenticate)
+            },
+        ))
 }
 
 /// Re-renders error bodies for the request's `Accept`, as webob does, and
 /// adds `WWW-Authenticate` to 401s.
 async fn negotiate_errors(req: Request, next: Next, www_authenticate: HeaderValue) -> Response {
-    let format = ErrorFormat::from_accept(req.headers().get(http::header::ACCEPT).and_then(|v| v.to_str().ok()));
+    let format = ErrorFormat::from_accept(
+        req.headers()
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok()),
+    );
     let mut res = next.run(req).await;
     if res.status() == StatusCode::UNAUTHORIZED {
-        res.headers_mut().insert(http::header::WWW_AUTHENTICATE, www_authenticate);
+        res.headers_mut()
+            .insert(http::header::WWW_AUTHENTICATE, www_authenticate);
     }
     if format == ErrorFormat::Html {
         return res;
     }
-    let Some(body) = res.extensions_mut().remove::<GlanceErrorBody>() else { return res };
+    let Some(body) = res.extensions_mut().remove::<GlanceErrorBody>() else {
+        return res;
+    };
     let (content_type, text) = body.render(format);
     let (mut parts, _) = res.into_parts();
-    parts.headers.insert(http::header::CONTENT_TYPE, content_type);
+    parts
+        .headers
+        .insert(http::header::CONTENT_TYPE, content_type);
     parts.headers.remove(http::header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(text))
 }
@@ -125,10 +157,14 @@ impl FromRequestParts<ImageApi> for Caller {
             .ok_or(ImageError::Unauthorized)?;
         let ctx = api.validator.validate(token).await.map_err(|e| match e {
             TokenRejection::Invalid => ImageError::Unauthorized,
-            TokenRejection::Unavailable(why) => ImageError::Unavailable(format!("The identity service is unavailable: {why}")),
+            TokenRejection::Unavailable(why) => {
+                ImageError::Unavailable(format!("The identity service is unavailable: {why}"))
+            }
         })?;
         if ctx.project_id.is_none() {
-            return Err(ImageError::Forbidden("The image service needs a project-scoped token.".into()));
+            return Err(ImageError::Forbidden(
+                "The image service needs a project-scoped token.".into(),
+            ));
         }
         Ok(Caller(ctx))
     }
@@ -161,7 +197,10 @@ pub fn image_json(image: &Image) -> Value {
     m.insert("updated_at".into(), json!(image.updated_at));
     m.insert("tags".into(), json!(image.tags));
     m.insert("self".into(), json!(format!("/v2/images/{}", image.id)));
-    m.insert("file".into(), json!(format!("/v2/images/{}/file", image.id)));
+    m.insert(
+        "file".into(),
+        json!(format!("/v2/images/{}/file", image.id)),
+    );
     m.insert("schema".into(), json!("/v2/schemas/image"));
     if let Some(loc) = &image.location {
         m.insert("stores".into(), json!(loc.store_id));
@@ -181,13 +220,16 @@ fn member_json(m: &Member) -> Value {
 }
 
 fn parse_json(body: &Bytes) -> ApiResult<Value> {
-    serde_json::from_slice(body).map_err(|_| ImageError::BadRequest("Malformed JSON in request body.".into()))
+    serde_json::from_slice(body)
+        .map_err(|_| ImageError::BadRequest("Malformed JSON in request body.".into()))
 }
 
 /// The create body → [`NewImage`], with Glance's schema rules.
 fn new_image_from_json(body: Value) -> ApiResult<NewImage> {
     let Value::Object(fields) = body else {
-        return Err(ImageError::BadRequest("Malformed JSON in request body: expected an object.".into()));
+        return Err(ImageError::BadRequest(
+            "Malformed JSON in request body: expected an object.".into(),
+        ));
     };
     let mut new = NewImage::default();
     for (key, value) in fields {
@@ -205,14 +247,17 @@ fn new_image_from_json(body: Value) -> ApiResult<NewImage> {
             "name" => {
                 let name = opt_string(&value)?;
                 if name.as_ref().is_some_and(|n| n.chars().count() > 255) {
-                    return Err(ImageError::BadRequest("Image name is longer than 255 characters.".into()));
+                    return Err(ImageError::BadRequest(
+                        "Image name is longer than 255 characters.".into(),
+                    ));
                 }
                 new.name = name;
             }
             "visibility" => {
-                new.visibility = Some(value.as_str().and_then(|v| v.parse().ok()).ok_or_else(|| {
-                    ImageError::BadRequest(format!("Invalid visibility value: {value}"))
-                })?)
+                new.visibility =
+                    Some(value.as_str().and_then(|v| v.parse().ok()).ok_or_else(|| {
+                        ImageError::BadRequest(format!("Invalid visibility value: {value}"))
+                    })?)
             }
             "disk_format" => new.disk_format = opt_string(&value)?,
             "container_format" => new.container_format = opt_string(&value)?,
@@ -226,14 +271,22 @@ fn new_image_from_json(body: Value) -> ApiResult<NewImage> {
                     .as_array()
                     .ok_or_else(|| mismatch("array"))?
                     .iter()
-                    .map(|t| t.as_str().map(str::to_owned).ok_or_else(|| mismatch("array of strings")))
+                    .map(|t| {
+                        t.as_str()
+                            .map(str::to_owned)
+                            .ok_or_else(|| mismatch("array of strings"))
+                    })
                     .collect::<Result<_, _>>()?
             }
             _ => {
                 if key.chars().count() > 255 {
-                    return Err(ImageError::BadRequest("Property names are at most 255 characters.".into()));
+                    return Err(ImageError::BadRequest(
+                        "Property names are at most 255 characters.".into(),
+                    ));
                 }
-                let Value::String(s) = &value else { return Err(mismatch("string")) };
+                let Value::String(s) = &value else {
+                    return Err(mismatch("string"));
+                };
                 new.properties.insert(key.clone(), s.clone());
             }
         }
@@ -253,15 +306,26 @@ async fn create_image(State(api): State<ImageApi>, Caller(ctx): Caller, body: By
     Ok(res)
 }
 
-async fn show_image(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult {
+async fn show_image(
+    State(api): State<ImageApi>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
     Ok(Json(image_json(&api.service.get(&ctx, &id).await?)).into_response())
 }
 
-async fn list_images(State(api): State<ImageApi>, Caller(ctx): Caller, RawQuery(query): RawQuery) -> ApiResult {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
+async fn list_images(
+    State(api): State<ImageApi>,
+    Caller(ctx): Caller,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect();
     let list_query = ListQuery::parse(&pairs)?;
     let images = api.service.list(&ctx, &list_query).await?;
-    let without_marker: Vec<&(String, String)> = pairs.iter().filter(|(k, _)| k != "marker").collect();
+    let without_marker: Vec<&(String, String)> =
+        pairs.iter().filter(|(k, _)| k != "marker").collect();
     let encode = |extra: Option<(&str, &str)>| {
         let mut s = form_urlencoded::Serializer::new(String::new());
         for (k, v) in &without_marker {
@@ -271,10 +335,17 @@ async fn list_images(State(api): State<ImageApi>, Caller(ctx): Caller, RawQuery(
             s.append_pair(k, v);
         }
         let q = s.finish();
-        if q.is_empty() { "/v2/images".to_owned() } else { format!("/v2/images?{q}") }
+        if q.is_empty() {
+            "/v2/images".to_owned()
+        } else {
+            format!("/v2/images?{q}")
+        }
     };
     let mut body = Map::new();
-    body.insert("images".into(), Value::Array(images.iter().map(image_json).collect()));
+    body.insert(
+        "images".into(),
+        Value::Array(images.iter().map(image_json).collect()),
+    );
     body.insert("first".into(), json!(encode(None)));
     body.insert("schema".into(), json!("/v2/schemas/images"));
     if list_query.limit > 0 && images.len() == list_query.limit as usize {
@@ -287,23 +358,34 @@ async fn list_images(State(api): State<ImageApi>, Caller(ctx): Caller, RawQuery(
 
 fn parse_patch(body: Value) -> ApiResult<Vec<PatchOp>> {
     let Value::Array(items) = body else {
-        return Err(ImageError::BadRequest("Request body must be a JSON array of operation objects.".into()));
+        return Err(ImageError::BadRequest(
+            "Request body must be a JSON array of operation objects.".into(),
+        ));
     };
     let mut ops = Vec::with_capacity(items.len());
     for item in items {
         let Value::Object(mut obj) = item else {
-            return Err(ImageError::BadRequest("Operations must be JSON objects.".into()));
+            return Err(ImageError::BadRequest(
+                "Operations must be JSON objects.".into(),
+            ));
         };
         // 2.1: {"op": "add", "path": …}; 2.0 draft: {"add": "/path", …}.
         let (op, path) = match (obj.remove("op"), obj.remove("path")) {
             (Some(Value::String(op)), Some(Value::String(path))) => (op, path),
             (None, None) => {
-                let found = ["add", "replace", "remove"]
-                    .iter()
-                    .find_map(|k| obj.remove(*k).and_then(|p| p.as_str().map(|p| (k.to_string(), p.to_owned()))));
-                found.ok_or_else(|| ImageError::BadRequest("Unable to find 'op' in JSON Schema change".into()))?
+                let found = ["add", "replace", "remove"].iter().find_map(|k| {
+                    obj.remove(*k)
+                        .and_then(|p| p.as_str().map(|p| (k.to_string(), p.to_owned())))
+                });
+                found.ok_or_else(|| {
+                    ImageError::BadRequest("Unable to find 'op' in JSON Schema change".into())
+                })?
             }
-            _ => return Err(ImageError::BadRequest("Operation objects must contain string 'op' and 'path'.".into())),
+            _ => {
+                return Err(ImageError::BadRequest(
+                    "Operation objects must contain string 'op' and 'path'.".into(),
+                ))
+            }
         };
         let value = obj.remove("value");
         ops.push(match (op.as_str(), value) {
@@ -311,7 +393,9 @@ fn parse_patch(body: Value) -> ApiResult<Vec<PatchOp>> {
             ("replace", Some(value)) => PatchOp::Replace { path, value },
             ("remove", _) => PatchOp::Remove { path },
             ("add" | "replace", None) => {
-                return Err(ImageError::BadRequest(format!("Operation \"{op}\" requires a member named \"value\".")))
+                return Err(ImageError::BadRequest(format!(
+                    "Operation \"{op}\" requires a member named \"value\"."
+                )))
             }
             _ => {
                 return Err(ImageError::BadRequest(format!(
@@ -330,17 +414,30 @@ async fn update_image(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
-    let content_type = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let media = content_type.split(';').next().unwrap_or("").trim();
-    if media != "application/openstack-images-v2.1-json-patch" && media != "application/openstack-images-v2.0-json-patch" {
-        return Err(ImageError::UnsupportedMediaType(if media.is_empty() { "None".into() } else { media.to_owned() }));
+    if media != "application/openstack-images-v2.1-json-patch"
+        && media != "application/openstack-images-v2.0-json-patch"
+    {
+        return Err(ImageError::UnsupportedMediaType(if media.is_empty() {
+            "None".into()
+        } else {
+            media.to_owned()
+        }));
     }
     let ops = parse_patch(parse_json(&body)?)?;
     let image = api.service.update(&ctx, &id, ops).await?;
     Ok(Json(image_json(&image)).into_response())
 }
 
-async fn delete_image(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult {
+async fn delete_image(
+    State(api): State<ImageApi>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
     api.service.delete(&ctx, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -358,7 +455,11 @@ async fn upload(
             v.to_str()
                 .ok()
                 .and_then(|s| s.trim().parse::<u64>().ok())
-                .ok_or_else(|| ImageError::BadRequest("x-openstack-image-size must be a non-negative integer.".into()))?,
+                .ok_or_else(|| {
+                    ImageError::BadRequest(
+                        "x-openstack-image-size must be a non-negative integer.".into(),
+                    )
+                })?,
         ),
     };
     let stream = Box::pin(body.into_data_stream().map_err(std::io::Error::other));
@@ -366,14 +467,30 @@ async fn upload(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn download(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>, headers: HeaderMap) -> ApiResult {
-    let range = headers.get(http::header::RANGE).and_then(|v| v.to_str().ok()).and_then(RangeRequest::parse);
+async fn download(
+    State(api): State<ImageApi>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let range = headers
+        .get(http::header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(RangeRequest::parse);
     match api.service.download(&ctx, &id, range).await? {
         Download::NoData => Ok(StatusCode::NO_CONTENT.into_response()),
-        Download::Data { stream, size, range, checksum } => {
+        Download::Data {
+            stream,
+            size,
+            range,
+            checksum,
+        } => {
             let mut res = Response::new(Body::from_stream(stream));
             let h = res.headers_mut();
-            h.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+            h.insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            );
             if let Some(md5) = checksum.and_then(|c| HeaderValue::from_str(&c).ok()) {
                 h.insert("content-md5", md5);
             }
@@ -388,45 +505,75 @@ async fn download(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Pa
                 }
                 None => size,
             };
-            res.headers_mut().insert(http::header::CONTENT_LENGTH, HeaderValue::from(length));
+            res.headers_mut()
+                .insert(http::header::CONTENT_LENGTH, HeaderValue::from(length));
             Ok(res)
         }
     }
 }
 
-async fn add_tag(State(api): State<ImageApi>, Caller(ctx): Caller, Path((id, tag)): Path<(String, String)>) -> ApiResult {
+async fn add_tag(
+    State(api): State<ImageApi>,
+    Caller(ctx): Caller,
+    Path((id, tag)): Path<(String, String)>,
+) -> ApiResult {
     api.service.add_tag(&ctx, &id, &tag).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn remove_tag(State(api): State<ImageApi>, Caller(ctx): Caller, Path((id, tag)): Path<(String, String)>) -> ApiResult {
+async fn remove_tag(
+    State(api): State<ImageApi>,
+    Caller(ctx): Caller,
+    Path((id, tag)): Path<(String, String)>,
+) -> ApiResult {
     api.service.remove_tag(&ctx, &id, &tag).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn deactivate(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult {
+async fn deactivate(
+    State(api): State<ImageApi>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
     api.service.deactivate(&ctx, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn reactivate(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult {
+async fn reactivate(
+    State(api): State<ImageApi>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
     api.service.reactivate(&ctx, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 // ---- members ---------------------------------------------------------------
 
-async fn list_members(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult {
+async fn list_members(
+    State(api): State<ImageApi>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
     let members = api.service.members(&ctx, &id).await?;
     let list: Vec<Value> = members.iter().map(member_json).collect();
     Ok(Json(json!({"members": list, "schema": "/v2/schemas/members"})).into_response())
 }
 
-async fn show_member(State(api): State<ImageApi>, Caller(ctx): Caller, Path((id, member)): Path<(String, String)>) -> ApiResult {
+async fn show_member(
+    State(api): State<ImageApi>,
+    Caller(ctx): Caller,
+    Path((id, member)): Path<(String, String)>,
+) -> ApiResult {
     Ok(Json(member_json(&api.service.member(&ctx, &id, &member).await?)).into_response())
 }
 
-async fn add_member(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>, body: Bytes) -> ApiResult {
+async fn add_member(
+    State(api): State<ImageApi>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
     let body = parse_json(&body)?;
     let member = body
         .get("member")
@@ -448,12 +595,21 @@ async fn update_member(
         .get("status")
         .and_then(Value::as_str)
         .and_then(|s| s.parse().ok())
-        .ok_or_else(|| ImageError::BadRequest("Status must be one of: pending, accepted, rejected".into()))?;
-    let member = api.service.set_member_status(&ctx, &id, &member, status).await?;
+        .ok_or_else(|| {
+            ImageError::BadRequest("Status must be one of: pending, accepted, rejected".into())
+        })?;
+    let member = api
+        .service
+        .set_member_status(&ctx, &id, &member, status)
+        .await?;
     Ok(Json(member_json(&member)).into_response())
 }
 
-async fn remove_member(State(api): State<ImageApi>, Caller(ctx): Caller, Path((id, member)): Path<(String, String)>) -> ApiResult {
+async fn remove_member(
+    State(api): State<ImageApi>,
+    Caller(ctx): Caller,
+    Path((id, member)): Path<(String, String)>,
+) -> ApiResult {
     api.service.remove_member(&ctx, &id, &member).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -31,17 +31,22 @@ pub struct UploadedData {
 fn image_from_row(row: &SqliteRow) -> Result<Image, ImageError> {
     let status: String = row.get("status");
     let visibility: String = row.get("visibility");
-    let location = match (row.get::<Option<String>, _>("store_id"), row.get::<Option<String>, _>("location")) {
+    let location = match (
+        row.get::<Option<String>, _>("store_id"),
+        row.get::<Option<String>, _>("location"),
+    ) {
         (Some(store_id), Some(location)) => Some(Location { store_id, location }),
         _ => None,
     };
     Ok(Image {
         id: row.get("id"),
         name: row.get("name"),
-        status: status.parse().map_err(|_| ImageError::Internal(format!("bad status {status} in database")))?,
-        visibility: visibility
+        status: status
             .parse()
-            .map_err(|_| ImageError::Internal(format!("bad visibility {visibility} in database")))?,
+            .map_err(|_| ImageError::Internal(format!("bad status {status} in database")))?,
+        visibility: visibility.parse().map_err(|_| {
+            ImageError::Internal(format!("bad visibility {visibility} in database"))
+        })?,
         disk_format: row.get("disk_format"),
         container_format: row.get("container_format"),
         size: row.get::<Option<i64>, _>("size").map(|v| v as u64),
@@ -100,7 +105,10 @@ impl ImageDb {
     pub async fn new(pool: SqlitePool) -> Result<Self, ImageError> {
         let mut migrator = sqlx::migrate!("./migrations");
         migrator.set_ignore_missing(true);
-        migrator.run(&pool).await.map_err(|e| ImageError::Internal(e.to_string()))?;
+        migrator
+            .run(&pool)
+            .await
+            .map_err(|e| ImageError::Internal(e.to_string()))?;
         Ok(Self { pool })
     }
 
@@ -128,7 +136,10 @@ impl ImageDb {
         .await;
         if let Err(sqlx::Error::Database(e)) = &inserted {
             if e.is_unique_violation() {
-                return Err(ImageError::Conflict(format!("An image with identifier {} already exists", image.id)));
+                return Err(ImageError::Conflict(format!(
+                    "An image with identifier {} already exists",
+                    image.id
+                )));
             }
         }
         inserted?;
@@ -141,8 +152,14 @@ impl ImageDb {
         tx: &mut sqlx::Transaction<'_, Sqlite>,
         image: &Image,
     ) -> Result<(), ImageError> {
-        sqlx::query("DELETE FROM image_tags WHERE image_id = ?").bind(&image.id).execute(&mut **tx).await?;
-        sqlx::query("DELETE FROM image_properties WHERE image_id = ?").bind(&image.id).execute(&mut **tx).await?;
+        sqlx::query("DELETE FROM image_tags WHERE image_id = ?")
+            .bind(&image.id)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("DELETE FROM image_properties WHERE image_id = ?")
+            .bind(&image.id)
+            .execute(&mut **tx)
+            .await?;
         for tag in &image.tags {
             sqlx::query("INSERT OR IGNORE INTO image_tags (image_id, value) VALUES (?, ?)")
                 .bind(&image.id)
@@ -163,7 +180,11 @@ impl ImageDb {
 
     /// Writes the user-editable fields of `image` if it is still in `expected` status.
     /// Returns false when the status changed underneath (a concurrent request won).
-    pub async fn update_metadata(&self, image: &Image, expected: ImageStatus) -> Result<bool, ImageError> {
+    pub async fn update_metadata(
+        &self,
+        image: &Image,
+        expected: ImageStatus,
+    ) -> Result<bool, ImageError> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE images SET name = ?, visibility = ?, disk_format = ?, container_format = ?, protected = ?,
@@ -213,9 +234,14 @@ impl ImageDb {
             return Ok(());
         }
         let ids: Vec<String> = images.iter().map(|i| i.id.clone()).collect();
-        let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(n, id)| (id.as_str(), n)).collect();
+        let index: HashMap<&str, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(n, id)| (id.as_str(), n))
+            .collect();
 
-        let mut qb = QueryBuilder::<Sqlite>::new("SELECT image_id, value FROM image_tags WHERE 1=1");
+        let mut qb =
+            QueryBuilder::<Sqlite>::new("SELECT image_id, value FROM image_tags WHERE 1=1");
         push_in(&mut qb, "image_id", &ids);
         qb.push(" ORDER BY value");
         for row in qb.build().fetch_all(&self.pool).await? {
@@ -223,28 +249,44 @@ impl ImageDb {
                 images[n].tags.push(row.get("value"));
             }
         }
-        let mut qb = QueryBuilder::<Sqlite>::new("SELECT image_id, name, value FROM image_properties WHERE 1=1");
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT image_id, name, value FROM image_properties WHERE 1=1",
+        );
         push_in(&mut qb, "image_id", &ids);
         for row in qb.build().fetch_all(&self.pool).await? {
             if let Some(&n) = index.get(row.get::<&str, _>("image_id")) {
-                images[n].properties.insert(row.get("name"), row.get("value"));
+                images[n]
+                    .properties
+                    .insert(row.get("name"), row.get("value"));
             }
         }
         Ok(())
     }
 
-    pub async fn membership(&self, image_id: &str, project_id: &str) -> Result<Option<MemberStatus>, ImageError> {
-        let status: Option<String> = sqlx::query_scalar("SELECT status FROM image_members WHERE image_id = ? AND member = ?")
-            .bind(image_id)
-            .bind(project_id)
-            .fetch_optional(&self.pool)
-            .await?;
+    pub async fn membership(
+        &self,
+        image_id: &str,
+        project_id: &str,
+    ) -> Result<Option<MemberStatus>, ImageError> {
+        let status: Option<String> = sqlx::query_scalar(
+            "SELECT status FROM image_members WHERE image_id = ? AND member = ?",
+        )
+        .bind(image_id)
+        .bind(project_id)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(status.and_then(|s| s.parse().ok()))
     }
 
     /// One page of the images `ctx` may list, after `marker` (already checked visible).
-    pub async fn list(&self, ctx: &RequestContext, q: &ListQuery, marker: Option<&Image>) -> Result<Vec<Image>, ImageError> {
-        let mut qb = QueryBuilder::<Sqlite>::new("SELECT i.* FROM images i WHERE i.status != 'deleted'");
+    pub async fn list(
+        &self,
+        ctx: &RequestContext,
+        q: &ListQuery,
+        marker: Option<&Image>,
+    ) -> Result<Vec<Image>, ImageError> {
+        let mut qb =
+            QueryBuilder::<Sqlite>::new("SELECT i.* FROM images i WHERE i.status != 'deleted'");
         self.push_visibility(&mut qb, ctx, q);
         if let Some(ids) = &q.ids {
             push_in(&mut qb, "i.id", ids);
@@ -274,9 +316,11 @@ impl ImageDb {
             qb.push(" AND i.protected = ").push_bind(p as i64);
         }
         for tag in &q.tags {
-            qb.push(" AND EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = i.id AND t.value = ")
-                .push_bind(tag.as_str())
-                .push(")");
+            qb.push(
+                " AND EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = i.id AND t.value = ",
+            )
+            .push_bind(tag.as_str())
+            .push(")");
         }
         for (name, value) in &q.properties {
             qb.push(" AND EXISTS (SELECT 1 FROM image_properties p WHERE p.image_id = i.id AND p.name = ")
@@ -292,10 +336,12 @@ impl ImageDb {
             qb.push(" AND i.size <= ").push_bind(max as i64);
         }
         for (op, t) in &q.created_at {
-            qb.push(format!(" AND i.created_at {} ", op.sql())).push_bind(t.as_str());
+            qb.push(format!(" AND i.created_at {} ", op.sql()))
+                .push_bind(t.as_str());
         }
         for (op, t) in &q.updated_at {
-            qb.push(format!(" AND i.updated_at {} ", op.sql())).push_bind(t.as_str());
+            qb.push(format!(" AND i.updated_at {} ", op.sql()))
+                .push_bind(t.as_str());
         }
         if let Some(marker) = marker {
             Self::push_keyset(&mut qb, &q.sort, marker);
@@ -304,20 +350,36 @@ impl ImageDb {
         let order: Vec<String> = q
             .sort
             .iter()
-            .map(|(k, d)| format!("{} {}", sort_column(*k), if *d == SortDir::Asc { "ASC" } else { "DESC" }))
+            .map(|(k, d)| {
+                format!(
+                    "{} {}",
+                    sort_column(*k),
+                    if *d == SortDir::Asc { "ASC" } else { "DESC" }
+                )
+            })
             .collect();
         qb.push(order.join(", "));
         qb.push(" LIMIT ").push_bind(q.limit as i64);
         let rows = qb.build().fetch_all(&self.pool).await?;
-        let mut images = rows.iter().map(image_from_row).collect::<Result<Vec<_>, _>>()?;
+        let mut images = rows
+            .iter()
+            .map(image_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
         self.attach_tags_and_properties(&mut images).await?;
         Ok(images)
     }
 
-    fn push_visibility<'a>(&self, qb: &mut QueryBuilder<'a, Sqlite>, ctx: &'a RequestContext, q: &ListQuery) {
+    fn push_visibility<'a>(
+        &self,
+        qb: &mut QueryBuilder<'a, Sqlite>,
+        ctx: &'a RequestContext,
+        q: &ListQuery,
+    ) {
         let member_clause = |qb: &mut QueryBuilder<'a, Sqlite>, project: &'a str| {
-            qb.push("EXISTS (SELECT 1 FROM image_members m WHERE m.image_id = i.id AND m.member = ")
-                .push_bind(project);
+            qb.push(
+                "EXISTS (SELECT 1 FROM image_members m WHERE m.image_id = i.id AND m.member = ",
+            )
+            .push_bind(project);
             if let MemberStatusFilter::Only(s) = q.member_status {
                 qb.push(" AND m.status = ").push_bind(s.as_str());
             }
@@ -336,7 +398,9 @@ impl ImageDb {
         };
         match q.visibility {
             None => {
-                qb.push(" AND (i.visibility = 'public' OR i.owner = ").push_bind(project).push(" OR (i.visibility = 'shared' AND ");
+                qb.push(" AND (i.visibility = 'public' OR i.owner = ")
+                    .push_bind(project)
+                    .push(" OR (i.visibility = 'shared' AND ");
                 member_clause(qb, project);
                 qb.push("))");
             }
@@ -354,10 +418,13 @@ impl ImageDb {
                 qb.push(" AND i.visibility = 'community'");
             }
             Some(VisibilityFilter::Only(Visibility::Private)) => {
-                qb.push(" AND i.visibility = 'private' AND i.owner = ").push_bind(project);
+                qb.push(" AND i.visibility = 'private' AND i.owner = ")
+                    .push_bind(project);
             }
             Some(VisibilityFilter::Only(Visibility::Shared)) => {
-                qb.push(" AND i.visibility = 'shared' AND (i.owner = ").push_bind(project).push(" OR ");
+                qb.push(" AND i.visibility = 'shared' AND (i.owner = ")
+                    .push_bind(project)
+                    .push(" OR ");
                 member_clause(qb, project);
                 qb.push(")");
             }
@@ -371,8 +438,12 @@ impl ImageDb {
             match key {
                 SortKey::Name => SortValue::Text(marker.name.clone().unwrap_or_default()),
                 SortKey::Status => SortValue::Text(marker.status.as_str().to_owned()),
-                SortKey::ContainerFormat => SortValue::Text(marker.container_format.clone().unwrap_or_default()),
-                SortKey::DiskFormat => SortValue::Text(marker.disk_format.clone().unwrap_or_default()),
+                SortKey::ContainerFormat => {
+                    SortValue::Text(marker.container_format.clone().unwrap_or_default())
+                }
+                SortKey::DiskFormat => {
+                    SortValue::Text(marker.disk_format.clone().unwrap_or_default())
+                }
                 SortKey::Size => SortValue::Int(marker.size.map_or(-1, |s| s as i64)),
                 SortKey::Id => SortValue::Text(marker.id.clone()),
                 SortKey::CreatedAt => SortValue::Text(marker.created_at.clone()),
@@ -390,7 +461,11 @@ impl ImageDb {
                 value(*prev_key).bind(qb);
                 qb.push(" AND ");
             }
-            qb.push(format!("{} {} ", sort_column(*key), if *dir == SortDir::Asc { ">" } else { "<" }));
+            qb.push(format!(
+                "{} {} ",
+                sort_column(*key),
+                if *dir == SortDir::Asc { ">" } else { "<" }
+            ));
             value(*key).bind(qb);
             qb.push(")");
         }
@@ -398,16 +473,23 @@ impl ImageDb {
     }
 
     /// `from` → `to` if the image is still in `from`; false otherwise.
-    pub async fn transition(&self, id: &str, from: ImageStatus, to: ImageStatus) -> Result<bool, ImageError> {
-        Ok(sqlx::query("UPDATE images SET status = ?, updated_at = ? WHERE id = ? AND status = ?")
-            .bind(to.as_str())
-            .bind(crate::model::now_timestamp())
-            .bind(id)
-            .bind(from.as_str())
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-            == 1)
+    pub async fn transition(
+        &self,
+        id: &str,
+        from: ImageStatus,
+        to: ImageStatus,
+    ) -> Result<bool, ImageError> {
+        Ok(
+            sqlx::query("UPDATE images SET status = ?, updated_at = ? WHERE id = ? AND status = ?")
+                .bind(to.as_str())
+                .bind(crate::model::now_timestamp())
+                .bind(id)
+                .bind(from.as_str())
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                == 1,
+        )
     }
 
     /// `saving` → `active` with the data's facts; false if the image left `saving`.
@@ -447,7 +529,10 @@ impl ImageDb {
 
     /// Removes a deleted image's rows (after its data left the store).
     pub async fn purge(&self, id: &str) -> Result<(), ImageError> {
-        sqlx::query("DELETE FROM images WHERE id = ? AND status = 'deleted'").bind(id).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM images WHERE id = ? AND status = 'deleted'")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -464,20 +549,32 @@ impl ImageDb {
         let rows = sqlx::query("SELECT store_id, location FROM images WHERE location IS NOT NULL AND status != 'deleted'")
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.iter().map(|r| Location { store_id: r.get("store_id"), location: r.get("location") }).collect())
+        Ok(rows
+            .iter()
+            .map(|r| Location {
+                store_id: r.get("store_id"),
+                location: r.get("location"),
+            })
+            .collect())
     }
 
     // ---- members ---------------------------------------------------------
 
     pub async fn members(&self, image_id: &str) -> Result<Vec<Member>, ImageError> {
-        let rows = sqlx::query("SELECT * FROM image_members WHERE image_id = ? ORDER BY created_at, member")
-            .bind(image_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT * FROM image_members WHERE image_id = ? ORDER BY created_at, member",
+        )
+        .bind(image_id)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.iter().map(member_from_row).collect())
     }
 
-    pub async fn member(&self, image_id: &str, member_id: &str) -> Result<Option<Member>, ImageError> {
+    pub async fn member(
+        &self,
+        image_id: &str,
+        member_id: &str,
+    ) -> Result<Option<Member>, ImageError> {
         let row = sqlx::query("SELECT * FROM image_members WHERE image_id = ? AND member = ?")
             .bind(image_id)
             .bind(member_id)
@@ -496,10 +593,12 @@ impl ImageDb {
             .execute(&self.pool)
             .await;
         match res {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ImageError::Conflict(format!(
-                "Member {} already exists for image {}",
-                member.member_id, member.image_id
-            ))),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(ImageError::Conflict(format!(
+                    "Member {} already exists for image {}",
+                    member.member_id, member.image_id
+                )))
+            }
             other => other.map(|_| ()).map_err(Into::into),
         }
     }
@@ -512,26 +611,35 @@ impl ImageDb {
         Ok(n as u64)
     }
 
-    pub async fn set_member_status(&self, image_id: &str, member_id: &str, status: MemberStatus) -> Result<bool, ImageError> {
-        Ok(sqlx::query("UPDATE image_members SET status = ?, updated_at = ? WHERE image_id = ? AND member = ?")
-            .bind(status.as_str())
-            .bind(crate::model::now_timestamp())
-            .bind(image_id)
-            .bind(member_id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
+    pub async fn set_member_status(
+        &self,
+        image_id: &str,
+        member_id: &str,
+        status: MemberStatus,
+    ) -> Result<bool, ImageError> {
+        Ok(sqlx::query(
+            "UPDATE image_members SET status = ?, updated_at = ? WHERE image_id = ? AND member = ?",
+        )
+        .bind(status.as_str())
+        .bind(crate::model::now_timestamp())
+        .bind(image_id)
+        .bind(member_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
             == 1)
     }
 
     pub async fn remove_member(&self, image_id: &str, member_id: &str) -> Result<bool, ImageError> {
-        Ok(sqlx::query("DELETE FROM image_members WHERE image_id = ? AND member = ?")
-            .bind(image_id)
-            .bind(member_id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-            == 1)
+        Ok(
+            sqlx::query("DELETE FROM image_members WHERE image_id = ? AND member = ?")
+                .bind(image_id)
+                .bind(member_id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                == 1,
+        )
     }
 }
 

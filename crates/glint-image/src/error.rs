@@ -64,7 +64,9 @@ impl ImageError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Database(_) | Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Database(_) | Self::Store(_) | Self::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 }
@@ -89,9 +91,17 @@ pub enum ErrorFormat {
 impl ErrorFormat {
     /// webob offers HTML first, then JSON, then plain text.
     pub fn from_accept(accept: Option<&str>) -> Self {
-        let Some(accept) = accept else { return Self::Html };
-        let types: Vec<&str> = accept.split(',').map(|t| t.split(';').next().unwrap_or("").trim()).collect();
-        if types.iter().any(|t| *t == "text/html" || *t == "*/*" || *t == "text/*") {
+        let Some(accept) = accept else {
+            return Self::Html;
+        };
+        let types: Vec<&str> = accept
+            .split(',')
+            .map(|t| t.split(';').next().unwrap_or("").trim())
+            .collect();
+        if types
+            .iter()
+            .any(|t| *t == "text/html" || *t == "*/*" || *t == "text/*")
+        {
             Self::Html
         } else if types.contains(&"application/json") {
             Self::Json
@@ -105,11 +115,19 @@ impl ErrorFormat {
 
 impl GlanceErrorBody {
     fn status_line(&self) -> String {
-        format!("{} {}", self.status.as_u16(), self.status.canonical_reason().unwrap_or(""))
+        format!(
+            "{} {}",
+            self.status.as_u16(),
+            self.status.canonical_reason().unwrap_or("")
+        )
     }
 
     pub fn render(&self, format: ErrorFormat) -> (HeaderValue, String) {
-        let detail_block = if self.detail.is_empty() { String::new() } else { self.detail.clone() };
+        let detail_block = if self.detail.is_empty() {
+            String::new()
+        } else {
+            self.detail.clone()
+        };
         match format {
             ErrorFormat::Json => {
                 let body = serde_json::json!({
@@ -117,7 +135,10 @@ impl GlanceErrorBody {
                     "code": self.status_line(),
                     "title": self.status.canonical_reason().unwrap_or(""),
                 });
-                (HeaderValue::from_static("application/json"), body.to_string())
+                (
+                    HeaderValue::from_static("application/json"),
+                    body.to_string(),
+                )
             }
             ErrorFormat::Html => {
                 let status = self.status_line();
@@ -129,7 +150,12 @@ impl GlanceErrorBody {
                 (HeaderValue::from_static("text/html; charset=UTF-8"), body)
             }
             ErrorFormat::Plain => {
-                let body = format!("{}\n\n{}\n\n{}\n", self.status_line(), self.explanation, detail_block);
+                let body = format!(
+                    "{}\n\n{}\n\n{}\n",
+                    self.status_line(),
+                    self.explanation,
+                    detail_block
+                );
                 (HeaderValue::from_static("text/plain; charset=UTF-8"), body)
             }
         }
@@ -167,10 +193,15 @@ impl IntoResponse for ImageError {
             ),
             _ => (self.to_string(), String::new()),
         };
-        let body = GlanceErrorBody { status, explanation, detail };
+        let body = GlanceErrorBody {
+            status,
+            explanation,
+            detail,
+        };
         let (content_type, text) = body.render(ErrorFormat::Html);
         let mut res = (status, text).into_response();
-        res.headers_mut().insert(http::header::CONTENT_TYPE, content_type);
+        res.headers_mut()
+            .insert(http::header::CONTENT_TYPE, content_type);
         if let Self::RangeNotSatisfiable { size } = self {
             if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
                 res.headers_mut().insert(http::header::CONTENT_RANGE, v);
@@ -210,7 +241,10 @@ mod tests {
         let (ct, json) = not_found().render(ErrorFormat::Json);
         assert_eq!(ct, "application/json");
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-        assert_eq!(v["message"], "No image found with ID no-such-image<br /><br />\n\n\n");
+        assert_eq!(
+            v["message"],
+            "No image found with ID no-such-image<br /><br />\n\n\n"
+        );
         assert_eq!(v["code"], "404 Not Found");
         assert_eq!(v["title"], "Not Found");
     }
@@ -218,8 +252,14 @@ mod tests {
     #[test]
     fn accept_negotiation() {
         assert_eq!(ErrorFormat::from_accept(None), ErrorFormat::Html);
-        assert_eq!(ErrorFormat::from_accept(Some("application/json")), ErrorFormat::Json);
+        assert_eq!(
+            ErrorFormat::from_accept(Some("application/json")),
+            ErrorFormat::Json
+        );
         assert_eq!(ErrorFormat::from_accept(Some("*/*")), ErrorFormat::Html);
-        assert_eq!(ErrorFormat::from_accept(Some("text/plain")), ErrorFormat::Plain);
+        assert_eq!(
+            ErrorFormat::from_accept(Some("text/plain")),
+            ErrorFormat::Plain
+        );
     }
 }

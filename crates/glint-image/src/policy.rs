@@ -135,7 +135,11 @@ mod tests {
         ];
         for (who, vis, membership, see, modify) in table {
             let img = image("p", *vis);
-            assert_eq!(visible(who, &img, *membership), *see, "{who:?} {vis:?} {membership:?} visible");
+            assert_eq!(
+                visible(who, &img, *membership),
+                *see,
+                "{who:?} {vis:?} {membership:?} visible"
+            );
             assert_eq!(may_modify(who, &img), *modify, "{who:?} {vis:?} modify");
         }
     }
@@ -152,8 +156,16 @@ mod tests {
         assert!(may_download(&reader) && !may_download(&ctx("p", &[])));
         assert!(may_deactivate(&admin) && !may_deactivate(&member));
         assert!(may_set_member_status(&member, "p") && !may_set_member_status(&member, "q"));
-        assert!(may_set_owner(&member, "p") && !may_set_owner(&member, "q") && may_set_owner(&admin, "q"));
-        let unscoped = RequestContext { user_id: "u".into(), project_id: None, roles: vec![] };
+        assert!(
+            may_set_owner(&member, "p")
+                && !may_set_owner(&member, "q")
+                && may_set_owner(&admin, "q")
+        );
+        let unscoped = RequestContext {
+            user_id: "u".into(),
+            project_id: None,
+            roles: vec![],
+        };
         assert!(!may_create(&unscoped));
         assert!(!visible(&unscoped, &image("p", Visibility::Private), None));
     }

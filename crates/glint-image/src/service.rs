@@ -13,7 +13,8 @@ use crate::db::{ImageDb, UploadedData};
 use crate::filter::ListQuery;
 use crate::format::{inspect, matches_disk_format, INSPECT_BYTES};
 use crate::model::{
-    now_timestamp, Image, ImageStatus, Location, Member, MemberStatus, Visibility, CONTAINER_FORMATS, DISK_FORMATS,
+    now_timestamp, Image, ImageStatus, Location, Member, MemberStatus, Visibility,
+    CONTAINER_FORMATS, DISK_FORMATS,
 };
 use crate::policy;
 use crate::ImageError;
@@ -29,14 +30,31 @@ pub struct ImageLimits {
 
 impl Default for ImageLimits {
     fn default() -> Self {
-        Self { max_image_size: 1 << 40, max_properties: 128, max_tags: 128, max_members: 128 }
+        Self {
+            max_image_size: 1 << 40,
+            max_properties: 128,
+            max_tags: 128,
+            max_members: 128,
+        }
     }
 }
 
 /// Attributes clients may never set.
 pub const READ_ONLY: &[&str] = &[
-    "checksum", "created_at", "direct_url", "file", "os_hash_algo", "os_hash_value", "schema", "self", "size",
-    "status", "updated_at", "virtual_size", "locations", "stores",
+    "checksum",
+    "created_at",
+    "direct_url",
+    "file",
+    "os_hash_algo",
+    "os_hash_value",
+    "schema",
+    "self",
+    "size",
+    "status",
+    "updated_at",
+    "virtual_size",
+    "locations",
+    "stores",
 ];
 /// Attributes Glance keeps for itself.
 pub const RESERVED: &[&str] = &["location", "deleted", "deleted_at"];
@@ -44,10 +62,14 @@ pub const RESERVED: &[&str] = &["location", "deleted", "deleted_at"];
 /// Refuses names of read-only and reserved attributes (403), as Glance.
 pub fn check_writable(name: &str) -> Result<(), ImageError> {
     if READ_ONLY.contains(&name) {
-        return Err(ImageError::Forbidden(format!("Attribute '{name}' is read-only.")));
+        return Err(ImageError::Forbidden(format!(
+            "Attribute '{name}' is read-only."
+        )));
     }
     if RESERVED.contains(&name) || name.starts_with("os_glance") {
-        return Err(ImageError::Forbidden(format!("Attribute '{name}' is reserved.")));
+        return Err(ImageError::Forbidden(format!(
+            "Attribute '{name}' is reserved."
+        )));
     }
     Ok(())
 }
@@ -98,7 +120,9 @@ pub struct ImageService {
 }
 
 fn forbidden(action: &str) -> ImageError {
-    ImageError::Forbidden(format!("You are not authorized to complete {action} action."))
+    ImageError::Forbidden(format!(
+        "You are not authorized to complete {action} action."
+    ))
 }
 
 fn not_found(id: &str) -> ImageError {
@@ -121,13 +145,19 @@ fn check_format(kind: &str, value: &Option<String>, allowed: &[&str]) -> Result<
 
 fn check_tag(tag: &str) -> Result<(), ImageError> {
     if tag.is_empty() || tag.chars().count() > 255 {
-        return Err(ImageError::BadRequest(format!("Invalid tag '{tag}': tags are 1 to 255 characters.")));
+        return Err(ImageError::BadRequest(format!(
+            "Invalid tag '{tag}': tags are 1 to 255 characters."
+        )));
     }
     Ok(())
 }
 
 impl ImageService {
-    pub async fn open(pool: sqlx::SqlitePool, store: Arc<dyn StoreBackend>, limits: ImageLimits) -> Result<Arc<Self>, ImageError> {
+    pub async fn open(
+        pool: sqlx::SqlitePool,
+        store: Arc<dyn StoreBackend>,
+        limits: ImageLimits,
+    ) -> Result<Arc<Self>, ImageError> {
         let db = ImageDb::new(pool).await?;
         Ok(Arc::new(Self { db, store, limits }))
     }
@@ -149,7 +179,9 @@ impl ImageService {
                     self.db.purge(&image.id).await?;
                 }
                 _ => {
-                    self.db.transition(&image.id, ImageStatus::Saving, ImageStatus::Queued).await?;
+                    self.db
+                        .transition(&image.id, ImageStatus::Saving, ImageStatus::Queued)
+                        .await?;
                 }
             }
         }
@@ -177,7 +209,12 @@ impl ImageService {
         self.visible_image(ctx, id, not_found).await
     }
 
-    async fn visible_image(&self, ctx: &RequestContext, id: &str, missing: impl Fn(&str) -> ImageError) -> Result<Image, ImageError> {
+    async fn visible_image(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        missing: impl Fn(&str) -> ImageError,
+    ) -> Result<Image, ImageError> {
         if !is_uuid(id) {
             return Err(missing(id));
         }
@@ -192,11 +229,17 @@ impl ImageService {
         Ok(image)
     }
 
-    pub async fn list(&self, ctx: &RequestContext, query: &ListQuery) -> Result<Vec<Image>, ImageError> {
+    pub async fn list(
+        &self,
+        ctx: &RequestContext,
+        query: &ListQuery,
+    ) -> Result<Vec<Image>, ImageError> {
         let marker = match &query.marker {
             Some(m) => Some(
-                self.visible_image(ctx, m, |id| ImageError::BadRequest(format!("No image found with ID {id}")))
-                    .await?,
+                self.visible_image(ctx, m, |id| {
+                    ImageError::BadRequest(format!("No image found with ID {id}"))
+                })
+                .await?,
             ),
             None => None,
         };
@@ -213,7 +256,9 @@ impl ImageService {
         }
         let owner = match new.owner {
             Some(owner) if !policy::may_set_owner(ctx, &owner) => {
-                return Err(ImageError::Forbidden("You are not permitted to create images owned by another project.".into()))
+                return Err(ImageError::Forbidden(
+                    "You are not permitted to create images owned by another project.".into(),
+                ))
             }
             Some(owner) => Some(owner),
             None => ctx.project_id.clone(),
@@ -224,7 +269,10 @@ impl ImageService {
             check_tag(tag)?;
         }
         if new.tags.len() > self.limits.max_tags {
-            return Err(ImageError::TooLarge(format!("Maximum number of tags exceeded: {}.", self.limits.max_tags)));
+            return Err(ImageError::TooLarge(format!(
+                "Maximum number of tags exceeded: {}.",
+                self.limits.max_tags
+            )));
         }
         if new.properties.len() > self.limits.max_properties {
             return Err(ImageError::TooLarge(format!(
@@ -234,7 +282,11 @@ impl ImageService {
         }
         let id = match new.id {
             Some(id) if is_uuid(&id) => id.to_lowercase(),
-            Some(id) => return Err(ImageError::BadRequest(format!("Invalid image id '{id}': it must be a UUID."))),
+            Some(id) => {
+                return Err(ImageError::BadRequest(format!(
+                    "Invalid image id '{id}': it must be a UUID."
+                )))
+            }
             None => uuid::Uuid::new_v4().to_string(),
         };
         let now = now_timestamp();
@@ -268,7 +320,12 @@ impl ImageService {
         Ok(image)
     }
 
-    pub async fn update(&self, ctx: &RequestContext, id: &str, ops: Vec<PatchOp>) -> Result<Image, ImageError> {
+    pub async fn update(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        ops: Vec<PatchOp>,
+    ) -> Result<Image, ImageError> {
         let mut image = self.get(ctx, id).await?;
         if !policy::may_modify(ctx, &image) {
             return Err(forbidden("modify_image"));
@@ -284,16 +341,26 @@ impl ImageService {
             )));
         }
         if image.tags.len() > self.limits.max_tags {
-            return Err(ImageError::TooLarge(format!("Maximum number of tags exceeded: {}.", self.limits.max_tags)));
+            return Err(ImageError::TooLarge(format!(
+                "Maximum number of tags exceeded: {}.",
+                self.limits.max_tags
+            )));
         }
         image.updated_at = now_timestamp();
         if !self.db.update_metadata(&image, status).await? {
-            return Err(ImageError::Conflict(format!("Image {id} changed status while being updated; retry.")));
+            return Err(ImageError::Conflict(format!(
+                "Image {id} changed status while being updated; retry."
+            )));
         }
         Ok(image)
     }
 
-    fn apply(&self, ctx: &RequestContext, image: &mut Image, op: PatchOp) -> Result<(), ImageError> {
+    fn apply(
+        &self,
+        ctx: &RequestContext,
+        image: &mut Image,
+        op: PatchOp,
+    ) -> Result<(), ImageError> {
         let (path, value, kind) = match op {
             PatchOp::Add { path, value } => (path, Some(value), "add"),
             PatchOp::Replace { path, value } => (path, Some(value), "replace"),
@@ -303,17 +370,32 @@ impl ImageService {
             .strip_prefix('/')
             .filter(|n| !n.is_empty() && !n.contains('/'))
             .map(|n| n.replace("~1", "/").replace("~0", "~"))
-            .ok_or_else(|| ImageError::BadRequest(format!("Invalid JSON pointer for this resource: '{path}'")))?;
+            .ok_or_else(|| {
+                ImageError::BadRequest(format!("Invalid JSON pointer for this resource: '{path}'"))
+            })?;
         check_writable(&name)?;
-        let bad_type = |want: &str| ImageError::BadRequest(format!("Invalid value for '{name}': expected {want}."));
+        let bad_type = |want: &str| {
+            ImageError::BadRequest(format!("Invalid value for '{name}': expected {want}."))
+        };
         let base = matches!(
             name.as_str(),
-            "name" | "visibility" | "protected" | "os_hidden" | "min_disk" | "min_ram" | "owner" | "disk_format"
-                | "container_format" | "tags" | "id"
+            "name"
+                | "visibility"
+                | "protected"
+                | "os_hidden"
+                | "min_disk"
+                | "min_ram"
+                | "owner"
+                | "disk_format"
+                | "container_format"
+                | "tags"
+                | "id"
         );
         if base {
             let Some(value) = value else {
-                return Err(ImageError::Forbidden(format!("Property {name} may not be removed.")));
+                return Err(ImageError::Forbidden(format!(
+                    "Property {name} may not be removed."
+                )));
             };
             match name.as_str() {
                 "id" => return Err(ImageError::Forbidden("Attribute 'id' is read-only.".into())),
@@ -325,26 +407,48 @@ impl ImageService {
                     }
                 }
                 "visibility" => {
-                    let v: Visibility = value.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| bad_type("public, private, shared or community"))?;
+                    let v: Visibility = value
+                        .as_str()
+                        .and_then(|s| s.parse().ok())
+                        .ok_or_else(|| bad_type("public, private, shared or community"))?;
                     if !policy::may_set_visibility(ctx, v) {
                         return Err(forbidden("publicize_image"));
                     }
                     image.visibility = v;
                 }
-                "protected" => image.protected = value.as_bool().ok_or_else(|| bad_type("a boolean"))?,
-                "os_hidden" => image.os_hidden = value.as_bool().ok_or_else(|| bad_type("a boolean"))?,
-                "min_disk" => image.min_disk = value.as_u64().ok_or_else(|| bad_type("a non-negative integer"))?,
-                "min_ram" => image.min_ram = value.as_u64().ok_or_else(|| bad_type("a non-negative integer"))?,
+                "protected" => {
+                    image.protected = value.as_bool().ok_or_else(|| bad_type("a boolean"))?
+                }
+                "os_hidden" => {
+                    image.os_hidden = value.as_bool().ok_or_else(|| bad_type("a boolean"))?
+                }
+                "min_disk" => {
+                    image.min_disk = value
+                        .as_u64()
+                        .ok_or_else(|| bad_type("a non-negative integer"))?
+                }
+                "min_ram" => {
+                    image.min_ram = value
+                        .as_u64()
+                        .ok_or_else(|| bad_type("a non-negative integer"))?
+                }
                 "owner" => {
-                    let owner = value.as_str().ok_or_else(|| bad_type("a string"))?.to_owned();
+                    let owner = value
+                        .as_str()
+                        .ok_or_else(|| bad_type("a string"))?
+                        .to_owned();
                     if !ctx.is_admin() {
-                        return Err(ImageError::Forbidden("Attribute 'owner' can only be changed by an administrator.".into()));
+                        return Err(ImageError::Forbidden(
+                            "Attribute 'owner' can only be changed by an administrator.".into(),
+                        ));
                     }
                     image.owner = Some(owner);
                 }
                 "disk_format" | "container_format" => {
                     if image.status != ImageStatus::Queued {
-                        return Err(ImageError::Forbidden(format!("Attribute {name} can be only replaced for a queued image.")));
+                        return Err(ImageError::Forbidden(format!(
+                            "Attribute {name} can be only replaced for a queued image."
+                        )));
                     }
                     let v = match value {
                         Value::Null => None,
@@ -364,7 +468,11 @@ impl ImageService {
                         .as_array()
                         .ok_or_else(|| bad_type("a list of strings"))?
                         .iter()
-                        .map(|t| t.as_str().map(str::to_owned).ok_or_else(|| bad_type("a list of strings")))
+                        .map(|t| {
+                            t.as_str()
+                                .map(str::to_owned)
+                                .ok_or_else(|| bad_type("a list of strings"))
+                        })
                         .collect::<Result<_, _>>()?;
                     for t in &tags {
                         check_tag(t)?;
@@ -380,15 +488,21 @@ impl ImageService {
         match (kind, value) {
             ("remove", _) => {
                 if image.properties.remove(&name).is_none() {
-                    return Err(ImageError::Conflict(format!("Property {name} does not exist.")));
+                    return Err(ImageError::Conflict(format!(
+                        "Property {name} does not exist."
+                    )));
                 }
             }
             (kind, Some(Value::String(s))) => {
                 if name.chars().count() > 255 {
-                    return Err(ImageError::BadRequest("Property names are at most 255 characters.".into()));
+                    return Err(ImageError::BadRequest(
+                        "Property names are at most 255 characters.".into(),
+                    ));
                 }
                 if kind == "replace" && !image.properties.contains_key(&name) {
-                    return Err(ImageError::Conflict(format!("Property {name} does not exist.")));
+                    return Err(ImageError::Conflict(format!(
+                        "Property {name} does not exist."
+                    )));
                 }
                 image.properties.insert(name, s);
             }
@@ -398,18 +512,23 @@ impl ImageService {
     }
 
     pub async fn delete(&self, ctx: &RequestContext, id: &str) -> Result<(), ImageError> {
-        let missing = |id: &str| ImageError::NotFound(format!("Failed to find image {id} to delete"));
+        let missing =
+            |id: &str| ImageError::NotFound(format!("Failed to find image {id} to delete"));
         let image = self.visible_image(ctx, id, missing).await?;
         if !policy::may_modify(ctx, &image) {
             return Err(forbidden("delete_image"));
         }
         if image.protected {
-            return Err(ImageError::Forbidden(format!("Image {id} is protected and cannot be deleted.")));
+            return Err(ImageError::Forbidden(format!(
+                "Image {id} is protected and cannot be deleted."
+            )));
         }
         if !self.db.mark_deleted(id).await? {
             // Someone else deleted or protected it in between.
             return match self.db.get(id).await? {
-                Some(i) if i.protected => Err(ImageError::Forbidden(format!("Image {id} is protected and cannot be deleted."))),
+                Some(i) if i.protected => Err(ImageError::Forbidden(format!(
+                    "Image {id} is protected and cannot be deleted."
+                ))),
                 _ => Err(missing(id)),
             };
         }
@@ -426,17 +545,31 @@ impl ImageService {
     }
 
     async fn db_location(&self, id: &str) -> Result<Option<Location>, ImageError> {
-        Ok(self.db.unfinished().await?.into_iter().find(|i| i.id == id).and_then(|i| i.location))
+        Ok(self
+            .db
+            .unfinished()
+            .await?
+            .into_iter()
+            .find(|i| i.id == id)
+            .and_then(|i| i.location))
     }
 
     /// Streams `data` into the store and activates the image. On any failure
     /// the image goes back to `queued` and no bytes remain.
-    pub async fn upload(&self, ctx: &RequestContext, id: &str, data: ByteStream, expected_size: Option<u64>) -> Result<(), ImageError> {
+    pub async fn upload(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        data: ByteStream,
+        expected_size: Option<u64>,
+    ) -> Result<(), ImageError> {
         let image = self.get(ctx, id).await?;
         if !policy::may_modify(ctx, &image) {
             return Err(forbidden("upload_image"));
         }
-        let (Some(disk_format), Some(_)) = (image.disk_format.clone(), image.container_format.as_ref()) else {
+        let (Some(disk_format), Some(_)) =
+            (image.disk_format.clone(), image.container_format.as_ref())
+        else {
             return Err(ImageError::BadRequest(
                 "Properties disk_format, container_format must be set prior to saving data.".into(),
             ));
@@ -449,9 +582,20 @@ impl ImageService {
                 )));
             }
         }
-        if !self.db.transition(id, ImageStatus::Queued, ImageStatus::Saving).await? {
-            let now = self.db.get(id).await?.map(|i| i.status).unwrap_or(ImageStatus::Deleted);
-            return Err(ImageError::Conflict(format!("Image status transition from {now} to saving is not allowed")));
+        if !self
+            .db
+            .transition(id, ImageStatus::Queued, ImageStatus::Saving)
+            .await?
+        {
+            let now = self
+                .db
+                .get(id)
+                .await?
+                .map(|i| i.status)
+                .unwrap_or(ImageStatus::Deleted);
+            return Err(ImageError::Conflict(format!(
+                "Image status transition from {now} to saving is not allowed"
+            )));
         }
 
         // Keep the first bytes for format inspection while the rest streams.
@@ -468,20 +612,29 @@ impl ImageService {
             }
             chunk
         }));
-        let limits = WriteLimits { expected_size, max_size: self.limits.max_image_size };
+        let limits = WriteLimits {
+            expected_size,
+            max_size: self.limits.max_image_size,
+        };
         let blob = match self.store.put(id, tapped, limits).await {
             Ok(blob) => blob,
             Err(e) => {
-                self.db.transition(id, ImageStatus::Saving, ImageStatus::Queued).await?;
+                self.db
+                    .transition(id, ImageStatus::Saving, ImageStatus::Queued)
+                    .await?;
                 return Err(e.into());
             }
         };
         let inspection = {
-            let h = head.lock().map_err(|_| ImageError::Internal("inspection buffer poisoned".into()))?;
+            let h = head
+                .lock()
+                .map_err(|_| ImageError::Internal("inspection buffer poisoned".into()))?;
             inspect(&h, blob.size)
         };
         let refusal = if let Some(reason) = inspection.unsafe_reason.clone() {
-            Some(format!("Image disallowed by format safety check: {reason}."))
+            Some(format!(
+                "Image disallowed by format safety check: {reason}."
+            ))
         } else if !matches_disk_format(&disk_format, inspection.format) {
             Some(format!(
                 "Image content does not match disk_format {disk_format}: the data is {}.",
@@ -492,7 +645,9 @@ impl ImageService {
         };
         if let Some(message) = refusal {
             self.store.delete(&blob.location).await?;
-            self.db.transition(id, ImageStatus::Saving, ImageStatus::Queued).await?;
+            self.db
+                .transition(id, ImageStatus::Saving, ImageStatus::Queued)
+                .await?;
             return Err(ImageError::BadRequest(message));
         }
         let data = UploadedData {
@@ -501,7 +656,10 @@ impl ImageService {
             checksum: blob.hashes.md5_hex.clone(),
             os_hash_algo: "sha512".into(),
             os_hash_value: blob.hashes.sha512_hex.clone(),
-            location: Location { store_id: self.store.id().to_owned(), location: blob.location.clone() },
+            location: Location {
+                store_id: self.store.id().to_owned(),
+                location: blob.location.clone(),
+            },
         };
         if !self.db.activate(id, &data).await? {
             self.store.delete(&blob.location).await?;
@@ -512,14 +670,20 @@ impl ImageService {
         Ok(())
     }
 
-    pub async fn download(&self, ctx: &RequestContext, id: &str, range: Option<RangeRequest>) -> Result<Download, ImageError> {
+    pub async fn download(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        range: Option<RangeRequest>,
+    ) -> Result<Download, ImageError> {
         let image = self.get(ctx, id).await?;
         if !policy::may_download(ctx) {
             return Err(forbidden("download_image"));
         }
         if image.status == ImageStatus::Deactivated && !ctx.is_admin() {
             return Err(ImageError::Forbidden(
-                "The requested image has been deactivated. Image data download is forbidden.".into(),
+                "The requested image has been deactivated. Image data download is forbidden."
+                    .into(),
             ));
         }
         let (Some(location), Some(size)) = (image.location, image.size) else {
@@ -527,16 +691,35 @@ impl ImageService {
         };
         let range = match range {
             None => None,
-            Some(r) => Some(r.resolve(size).ok_or(ImageError::RangeNotSatisfiable { size })?),
+            Some(r) => Some(
+                r.resolve(size)
+                    .ok_or(ImageError::RangeNotSatisfiable { size })?,
+            ),
         };
-        let stream = self.store.get(&location.location, range).await.map_err(|e| match e {
-            glint_store::StoreError::RangeNotSatisfiable => ImageError::RangeNotSatisfiable { size },
-            other => other.into(),
-        })?;
-        Ok(Download::Data { stream, size, range, checksum: image.checksum })
+        let stream = self
+            .store
+            .get(&location.location, range)
+            .await
+            .map_err(|e| match e {
+                glint_store::StoreError::RangeNotSatisfiable => {
+                    ImageError::RangeNotSatisfiable { size }
+                }
+                other => other.into(),
+            })?;
+        Ok(Download::Data {
+            stream,
+            size,
+            range,
+            checksum: image.checksum,
+        })
     }
 
-    pub async fn add_tag(&self, ctx: &RequestContext, id: &str, tag: &str) -> Result<(), ImageError> {
+    pub async fn add_tag(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        tag: &str,
+    ) -> Result<(), ImageError> {
         check_tag(tag)?;
         let image = self.get(ctx, id).await?;
         if image.tags.iter().any(|t| t == tag) {
@@ -547,20 +730,43 @@ impl ImageService {
         }
         let mut tags = image.tags.clone();
         tags.push(tag.to_owned());
-        self.update(ctx, id, vec![PatchOp::Replace { path: "/tags".into(), value: Value::from(tags) }]).await?;
+        self.update(
+            ctx,
+            id,
+            vec![PatchOp::Replace {
+                path: "/tags".into(),
+                value: Value::from(tags),
+            }],
+        )
+        .await?;
         Ok(())
     }
 
-    pub async fn remove_tag(&self, ctx: &RequestContext, id: &str, tag: &str) -> Result<(), ImageError> {
+    pub async fn remove_tag(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        tag: &str,
+    ) -> Result<(), ImageError> {
         let image = self.get(ctx, id).await?;
         if !policy::may_modify(ctx, &image) {
             return Err(forbidden("modify_image"));
         }
         if !image.tags.iter().any(|t| t == tag) {
-            return Err(ImageError::NotFound("The resource could not be found.".into()));
+            return Err(ImageError::NotFound(
+                "The resource could not be found.".into(),
+            ));
         }
         let tags: Vec<String> = image.tags.into_iter().filter(|t| t != tag).collect();
-        self.update(ctx, id, vec![PatchOp::Replace { path: "/tags".into(), value: Value::from(tags) }]).await?;
+        self.update(
+            ctx,
+            id,
+            vec![PatchOp::Replace {
+                path: "/tags".into(),
+                value: Value::from(tags),
+            }],
+        )
+        .await?;
         Ok(())
     }
 
@@ -571,8 +777,17 @@ impl ImageService {
         }
         match image.status {
             ImageStatus::Deactivated => Ok(()),
-            ImageStatus::Active if self.db.transition(id, ImageStatus::Active, ImageStatus::Deactivated).await? => Ok(()),
-            other => Err(ImageError::Forbidden(format!("Not allowed to deactivate image in status '{other}'"))),
+            ImageStatus::Active
+                if self
+                    .db
+                    .transition(id, ImageStatus::Active, ImageStatus::Deactivated)
+                    .await? =>
+            {
+                Ok(())
+            }
+            other => Err(ImageError::Forbidden(format!(
+                "Not allowed to deactivate image in status '{other}'"
+            ))),
         }
     }
 
@@ -583,8 +798,17 @@ impl ImageService {
         }
         match image.status {
             ImageStatus::Active => Ok(()),
-            ImageStatus::Deactivated if self.db.transition(id, ImageStatus::Deactivated, ImageStatus::Active).await? => Ok(()),
-            other => Err(ImageError::Forbidden(format!("Not allowed to reactivate image in status '{other}'"))),
+            ImageStatus::Deactivated
+                if self
+                    .db
+                    .transition(id, ImageStatus::Deactivated, ImageStatus::Active)
+                    .await? =>
+            {
+                Ok(())
+            }
+            other => Err(ImageError::Forbidden(format!(
+                "Not allowed to reactivate image in status '{other}'"
+            ))),
         }
     }
 
@@ -597,18 +821,33 @@ impl ImageService {
         if policy::may_manage_members(ctx, &image) || ctx.is_admin() {
             return Ok(all);
         }
-        Ok(all.into_iter().filter(|m| Some(m.member_id.as_str()) == ctx.project_id.as_deref()).collect())
+        Ok(all
+            .into_iter()
+            .filter(|m| Some(m.member_id.as_str()) == ctx.project_id.as_deref())
+            .collect())
     }
 
-    pub async fn member(&self, ctx: &RequestContext, id: &str, member_id: &str) -> Result<Member, ImageError> {
+    pub async fn member(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        member_id: &str,
+    ) -> Result<Member, ImageError> {
         self.members(ctx, id)
             .await?
             .into_iter()
             .find(|m| m.member_id == member_id)
-            .ok_or_else(|| ImageError::NotFound(format!("{member_id} is not a member of image {id}")))
+            .ok_or_else(|| {
+                ImageError::NotFound(format!("{member_id} is not a member of image {id}"))
+            })
     }
 
-    pub async fn add_member(&self, ctx: &RequestContext, id: &str, member_id: &str) -> Result<Member, ImageError> {
+    pub async fn add_member(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        member_id: &str,
+    ) -> Result<Member, ImageError> {
         let image = self.get(ctx, id).await?;
         if !policy::may_manage_members(ctx, &image) {
             return Err(forbidden("add_member"));
@@ -620,10 +859,15 @@ impl ImageService {
             )));
         }
         if self.db.count_members(id).await? >= self.limits.max_members {
-            return Err(ImageError::TooLarge(format!("Maximum number of members exceeded: {}.", self.limits.max_members)));
+            return Err(ImageError::TooLarge(format!(
+                "Maximum number of members exceeded: {}.",
+                self.limits.max_members
+            )));
         }
         if self.db.member(id, member_id).await?.is_some() {
-            return Err(ImageError::Conflict(format!("Member {member_id} is duplicated for image {id}")));
+            return Err(ImageError::Conflict(format!(
+                "Member {member_id} is duplicated for image {id}"
+            )));
         }
         let now = now_timestamp();
         let member = Member {
@@ -637,25 +881,37 @@ impl ImageService {
         Ok(member)
     }
 
-    pub async fn set_member_status(&self, ctx: &RequestContext, id: &str, member_id: &str, status: MemberStatus) -> Result<Member, ImageError> {
+    pub async fn set_member_status(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        member_id: &str,
+        status: MemberStatus,
+    ) -> Result<Member, ImageError> {
         self.member(ctx, id, member_id).await?;
         if !policy::may_set_member_status(ctx, member_id) {
             return Err(forbidden("modify_member"));
         }
         self.db.set_member_status(id, member_id, status).await?;
-        self.db
-            .member(id, member_id)
-            .await?
-            .ok_or_else(|| ImageError::NotFound(format!("{member_id} is not a member of image {id}")))
+        self.db.member(id, member_id).await?.ok_or_else(|| {
+            ImageError::NotFound(format!("{member_id} is not a member of image {id}"))
+        })
     }
 
-    pub async fn remove_member(&self, ctx: &RequestContext, id: &str, member_id: &str) -> Result<(), ImageError> {
+    pub async fn remove_member(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        member_id: &str,
+    ) -> Result<(), ImageError> {
         let image = self.get(ctx, id).await?;
         if !policy::may_manage_members(ctx, &image) {
             return Err(forbidden("delete_member"));
         }
         if !self.db.remove_member(id, member_id).await? {
-            return Err(ImageError::NotFound(format!("{member_id} is not a member of image {id}")));
+            return Err(ImageError::NotFound(format!(
+                "{member_id} is not a member of image {id}"
+            )));
         }
         Ok(())
     }
@@ -684,7 +940,11 @@ impl RangeRequest {
             return b.parse().ok().map(Self::Suffix);
         }
         let start = a.parse().ok()?;
-        let end = if b.is_empty() { None } else { Some(b.parse().ok()?) };
+        let end = if b.is_empty() {
+            None
+        } else {
+            Some(b.parse().ok()?)
+        };
         Some(Self::From { start, end })
     }
 
@@ -695,10 +955,16 @@ impl RangeRequest {
         match self {
             Self::From { start, end } => {
                 let end = end.unwrap_or(size - 1).min(size - 1);
-                (start <= end).then_some(ByteRange { start, end_inclusive: end })
+                (start <= end).then_some(ByteRange {
+                    start,
+                    end_inclusive: end,
+                })
             }
             Self::Suffix(0) => None,
-            Self::Suffix(n) => Some(ByteRange { start: size.saturating_sub(n), end_inclusive: size - 1 }),
+            Self::Suffix(n) => Some(ByteRange {
+                start: size.saturating_sub(n),
+                end_inclusive: size - 1,
+            }),
         }
     }
 }
@@ -710,10 +976,34 @@ mod tests {
     #[test]
     fn ranges() {
         let r = |h: &str, size| RangeRequest::parse(h).and_then(|r| r.resolve(size));
-        assert_eq!(r("bytes=0-4", 13), Some(ByteRange { start: 0, end_inclusive: 4 }));
-        assert_eq!(r("bytes=5-", 13), Some(ByteRange { start: 5, end_inclusive: 12 }));
-        assert_eq!(r("bytes=-3", 13), Some(ByteRange { start: 10, end_inclusive: 12 }));
-        assert_eq!(r("bytes=0-100", 13), Some(ByteRange { start: 0, end_inclusive: 12 }));
+        assert_eq!(
+            r("bytes=0-4", 13),
+            Some(ByteRange {
+                start: 0,
+                end_inclusive: 4
+            })
+        );
+        assert_eq!(
+            r("bytes=5-", 13),
+            Some(ByteRange {
+                start: 5,
+                end_inclusive: 12
+            })
+        );
+        assert_eq!(
+            r("bytes=-3", 13),
+            Some(ByteRange {
+                start: 10,
+                end_inclusive: 12
+            })
+        );
+        assert_eq!(
+            r("bytes=0-100", 13),
+            Some(ByteRange {
+                start: 0,
+                end_inclusive: 12
+            })
+        );
         assert_eq!(r("bytes=20-30", 13), None);
         assert!(RangeRequest::parse("bytes=0-1,3-4").is_none());
         assert!(RangeRequest::parse("items=0-1").is_none());
@@ -722,8 +1012,12 @@ mod tests {
     #[test]
     fn writable_names() {
         assert!(check_writable("custom").is_ok());
-        assert!(matches!(check_writable("status"), Err(ImageError::Forbidden(m)) if m == "Attribute 'status' is read-only."));
-        assert!(matches!(check_writable("os_glance_x"), Err(ImageError::Forbidden(m)) if m.contains("reserved")));
+        assert!(
+            matches!(check_writable("status"), Err(ImageError::Forbidden(m)) if m == "Attribute 'status' is read-only.")
+        );
+        assert!(
+            matches!(check_writable("os_glance_x"), Err(ImageError::Forbidden(m)) if m.contains("reserved"))
+        );
         assert!(check_writable("deleted").is_err());
     }
 

@@ -13,7 +13,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::Router;
 use glint_identity::api::IdentityApi;
-use glint_identity::{BootstrapSpec, IdentityConfig, IdentityError, IdentityService, ResolvedScope};
+use glint_identity::{
+    BootstrapSpec, IdentityConfig, IdentityError, IdentityService, ResolvedScope,
+};
 use glint_image::api::ImageApi;
 use glint_image::auth::{RequestContext, TokenRejection, TokenValidator};
 use glint_image::{ImageLimits, ImageService};
@@ -25,7 +27,10 @@ use tokio::net::TcpListener;
 #[derive(Debug, Error)]
 pub enum ServerError {
     #[error("data directory {path}: {source}")]
-    DataDir { path: PathBuf, source: std::io::Error },
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("identity: {0}")]
@@ -47,6 +52,7 @@ pub struct ServeConfig {
     pub admin_password: Option<String>,
     pub region: String,
     pub image_limits: ImageLimits,
+    pub token_ttl: std::time::Duration,
 }
 
 impl ServeConfig {
@@ -57,6 +63,7 @@ impl ServeConfig {
             admin_password: None,
             region: "RegionOne".into(),
             image_limits: ImageLimits::default(),
+            token_ttl: std::time::Duration::from_secs(3600),
         }
     }
 }
@@ -86,14 +93,19 @@ impl TokenValidator for LocalTokens {
                 },
                 roles: info.roles.iter().map(|r| r.name.clone()).collect(),
             }),
-            Err(IdentityError::NotFound { .. }) | Err(IdentityError::Unauthorized) => Err(TokenRejection::Invalid),
+            Err(IdentityError::NotFound { .. }) | Err(IdentityError::Unauthorized) => {
+                Err(TokenRejection::Invalid)
+            }
             Err(e) => Err(TokenRejection::Unavailable(e.to_string())),
         }
     }
 }
 
 fn data_dir_error(path: &Path) -> impl FnOnce(std::io::Error) -> ServerError + '_ {
-    move |source| ServerError::DataDir { path: path.to_owned(), source }
+    move |source| ServerError::DataDir {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 impl App {
@@ -107,9 +119,20 @@ impl App {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(std::time::Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
 
-        let identity = IdentityService::open(pool.clone(), &dir.join("fernet-keys"), IdentityConfig::default()).await?;
+        let identity = IdentityService::open(
+            pool.clone(),
+            &dir.join("fernet-keys"),
+            IdentityConfig {
+                token_ttl: chrono::Duration::from_std(config.token_ttl)
+                    .unwrap_or(chrono::Duration::hours(1)),
+            },
+        )
+        .await?;
         let outcome = identity
             .bootstrap(&BootstrapSpec {
                 admin_password: config.admin_password.clone(),
@@ -142,8 +165,9 @@ impl App {
             service: self.identity.clone(),
             base_url: format!("{base}/identity").into(),
         });
-        let www_authenticate = HeaderValue::from_str(&format!("Keystone uri=\"{base}/identity/v3\""))
-            .unwrap_or_else(|_| HeaderValue::from_static("Keystone"));
+        let www_authenticate =
+            HeaderValue::from_str(&format!("Keystone uri=\"{base}/identity/v3\""))
+                .unwrap_or_else(|_| HeaderValue::from_static("Keystone"));
         let image = glint_image::api::router(ImageApi {
             service: self.images.clone(),
             validator: Arc::new(LocalTokens(self.identity.clone())),
@@ -191,7 +215,12 @@ pub fn openrc(config: &ServeConfig, password: &str) -> String {
 fn write_private(path: &Path, body: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     f.write_all(body.as_bytes())
 }
@@ -203,7 +232,11 @@ fn write_private(path: &Path, body: &str) -> std::io::Result<()> {
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight
 /// requests finish.
-pub async fn run(listener: TcpListener, app: &App, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
+pub async fn run(
+    listener: TcpListener,
+    app: &App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
     axum::serve(listener, app.router())
         .with_graceful_shutdown(shutdown)
         .await

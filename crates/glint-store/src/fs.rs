@@ -8,9 +8,7 @@ use futures_util::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
-use crate::{
-    ByteRange, ByteStream, HashedSink, StoreBackend, StoreError, StoredBlob, WriteLimits,
-};
+use crate::{ByteRange, ByteStream, HashedSink, StoreBackend, StoreError, StoredBlob, WriteLimits};
 
 const PARTIAL_DIR: &str = ".partial";
 const READ_BUFFER: usize = 256 * 1024;
@@ -30,7 +28,10 @@ impl FsStore {
             std::fs::remove_dir_all(&partial)?;
         }
         std::fs::create_dir_all(&partial)?;
-        Ok(Self { id: id.into(), root })
+        Ok(Self {
+            id: id.into(),
+            root,
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -78,23 +79,31 @@ impl StoreBackend for FsStore {
 
         let result: Result<u64, StoreError> = async {
             let mut size: u64 = 0;
-            let cap = limits.expected_size.map_or(limits.max_size, |e| e.min(limits.max_size));
+            let cap = limits
+                .expected_size
+                .map_or(limits.max_size, |e| e.min(limits.max_size));
             while let Some(chunk) = data.next().await {
                 let chunk = chunk.map_err(StoreError::Client)?;
                 size += chunk.len() as u64;
                 if size > cap {
                     return Err(match limits.expected_size {
-                        Some(expected) if expected < limits.max_size => {
-                            StoreError::SizeMismatch { expected, actual: size }
-                        }
-                        _ => StoreError::TooLarge { limit: limits.max_size },
+                        Some(expected) if expected < limits.max_size => StoreError::SizeMismatch {
+                            expected,
+                            actual: size,
+                        },
+                        _ => StoreError::TooLarge {
+                            limit: limits.max_size,
+                        },
                     });
                 }
                 sink.push(chunk).await?;
             }
             if let Some(expected) = limits.expected_size {
                 if expected != size {
-                    return Err(StoreError::SizeMismatch { expected, actual: size });
+                    return Err(StoreError::SizeMismatch {
+                        expected,
+                        actual: size,
+                    });
                 }
             }
             Ok(size)
@@ -106,7 +115,11 @@ impl StoreBackend for FsStore {
         let finished = sink.finish().await;
         let outcome = match (result, finished) {
             (Ok(size), Ok(hashes)) => match tokio::fs::rename(&partial_path, &final_path).await {
-                Ok(()) => Ok(StoredBlob { location: key.to_owned(), size, hashes }),
+                Ok(()) => Ok(StoredBlob {
+                    location: key.to_owned(),
+                    size,
+                    hashes,
+                }),
                 Err(e) => Err(StoreError::Io(e)),
             },
             (Err(e), _) => Err(e),
@@ -180,7 +193,10 @@ mod tests {
     }
 
     fn unlimited() -> WriteLimits {
-        WriteLimits { expected_size: None, max_size: u64::MAX }
+        WriteLimits {
+            expected_size: None,
+            max_size: u64::MAX,
+        }
     }
 
     async fn read_all(mut s: ByteStream) -> Vec<u8> {
@@ -208,12 +224,26 @@ mod tests {
         let all = read_all(store.get(&blob.location, None).await.unwrap()).await;
         assert_eq!(all, b"hello glance\n");
         let part = store
-            .get(&blob.location, Some(ByteRange { start: 0, end_inclusive: 4 }))
+            .get(
+                &blob.location,
+                Some(ByteRange {
+                    start: 0,
+                    end_inclusive: 4,
+                }),
+            )
             .await
             .unwrap();
         assert_eq!(read_all(part).await, b"hello");
         assert!(matches!(
-            store.get(&blob.location, Some(ByteRange { start: 5, end_inclusive: 13 })).await,
+            store
+                .get(
+                    &blob.location,
+                    Some(ByteRange {
+                        start: 5,
+                        end_inclusive: 13
+                    })
+                )
+                .await,
             Err(StoreError::RangeNotSatisfiable)
         ));
         assert_eq!(store.list().await.unwrap(), vec!["img1".to_string()]);
@@ -227,20 +257,45 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = FsStore::open("fs", dir.path()).unwrap();
         let too_big = store
-            .put("a", stream_of(vec![b"0123456789"]), WriteLimits { expected_size: None, max_size: 4 })
+            .put(
+                "a",
+                stream_of(vec![b"0123456789"]),
+                WriteLimits {
+                    expected_size: None,
+                    max_size: 4,
+                },
+            )
             .await;
         assert!(matches!(too_big, Err(StoreError::TooLarge { limit: 4 })));
         let short = store
-            .put("b", stream_of(vec![b"abc"]), WriteLimits { expected_size: Some(5), max_size: 100 })
+            .put(
+                "b",
+                stream_of(vec![b"abc"]),
+                WriteLimits {
+                    expected_size: Some(5),
+                    max_size: 100,
+                },
+            )
             .await;
-        assert!(matches!(short, Err(StoreError::SizeMismatch { expected: 5, actual: 3 })));
+        assert!(matches!(
+            short,
+            Err(StoreError::SizeMismatch {
+                expected: 5,
+                actual: 3
+            })
+        ));
         let broken: ByteStream = Box::pin(futures_util::stream::iter(vec![
             Ok(Bytes::from_static(b"abc")),
             Err(std::io::Error::other("client went away")),
         ]));
-        assert!(matches!(store.put("c", broken, unlimited()).await, Err(StoreError::Client(_))));
+        assert!(matches!(
+            store.put("c", broken, unlimited()).await,
+            Err(StoreError::Client(_))
+        ));
         assert!(store.list().await.unwrap().is_empty());
-        let partials = std::fs::read_dir(dir.path().join(PARTIAL_DIR)).unwrap().count();
+        let partials = std::fs::read_dir(dir.path().join(PARTIAL_DIR))
+            .unwrap()
+            .count();
         assert_eq!(partials, 0);
     }
 
@@ -259,6 +314,11 @@ mod tests {
         FsStore::open("fs", dir.path()).unwrap();
         std::fs::write(dir.path().join(PARTIAL_DIR).join("leftover"), b"x").unwrap();
         FsStore::open("fs", dir.path()).unwrap();
-        assert_eq!(std::fs::read_dir(dir.path().join(PARTIAL_DIR)).unwrap().count(), 0);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join(PARTIAL_DIR))
+                .unwrap()
+                .count(),
+            0
+        );
     }
 }

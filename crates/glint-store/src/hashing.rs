@@ -72,7 +72,14 @@ impl HashedSink {
             }
             None => (None, None),
         };
-        Self { md5_tx, sha_tx, write_tx, md5, sha512, writer }
+        Self {
+            md5_tx,
+            sha_tx,
+            write_tx,
+            md5,
+            sha512,
+            writer,
+        }
     }
 
     /// Queue one chunk. Errors only if a worker died (its error surfaces in `finish`).
@@ -81,14 +88,24 @@ impl HashedSink {
         if let Some(tx) = &self.write_tx {
             tx.send(chunk.clone()).await.map_err(|_| closed())?;
         }
-        self.md5_tx.send(chunk.clone()).await.map_err(|_| closed())?;
+        self.md5_tx
+            .send(chunk.clone())
+            .await
+            .map_err(|_| closed())?;
         self.sha_tx.send(chunk).await.map_err(|_| closed())?;
         Ok(())
     }
 
     /// Close the queues and wait for every worker.
     pub async fn finish(self) -> Result<Hashes, std::io::Error> {
-        let Self { md5_tx, sha_tx, write_tx, md5, sha512, writer } = self;
+        let Self {
+            md5_tx,
+            sha_tx,
+            write_tx,
+            md5,
+            sha512,
+            writer,
+        } = self;
         drop((md5_tx, sha_tx, write_tx));
         let join_err = |e: tokio::task::JoinError| std::io::Error::other(e.to_string());
         if let Some(writer) = writer {

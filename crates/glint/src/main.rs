@@ -38,7 +38,9 @@ enum Command {
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     if args.get(1).map(|a| a == "serve").unwrap_or(false) {
-        let TopLevel { command: Command::Serve(serve_args) } = TopLevel::parse();
+        let TopLevel {
+            command: Command::Serve(serve_args),
+        } = TopLevel::parse();
         return serve(serve_args);
     }
     let code = glint_cli::run_client(args.into_iter().skip(1).collect());
@@ -48,11 +50,15 @@ fn main() -> ExitCode {
 fn serve(args: ServeArgs) -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("GLINT_LOG").unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("GLINT_LOG")
+                .unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("glint: cannot start the runtime: {e}");
@@ -73,11 +79,16 @@ async fn serve_async(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> 
     let bound = listener.local_addr()?;
     let public_url = args.public_url.unwrap_or_else(|| format!("http://{bound}"));
     let mut config = glint_server::ServeConfig::new(&args.data_dir, public_url);
-    config.admin_password = std::env::var("GLINT_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+    config.admin_password = std::env::var("GLINT_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
     let app = glint_server::App::open(config).await?;
     if let Some(password) = &app.admin_password {
         // Printed once, when the password is set; the file keeps it for later.
-        println!("# Glint admin credentials (also in {}):", args.data_dir.join("admin-openrc.sh").display());
+        println!(
+            "# Glint admin credentials (also in {}):",
+            args.data_dir.join("admin-openrc.sh").display()
+        );
         print!("{}", glint_server::openrc(&app.config, password));
     }
     tracing::info!(listen = %bound, public_url = %app.config.public_url, "glint serving /identity and /image");

@@ -1,0 +1,160 @@
+//! A real `glint serve` in-process on port 0, driven over HTTP.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use glint_identity::IdentityService;
+use glint_server::{App, ServeConfig};
+use reqwest::{Client, Method, RequestBuilder, Response};
+use serde_json::{json, Value};
+
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestServer {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pub http: Client,
+    pub identity: Arc<IdentityService>,
+    pub admin_project_id: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(tune: impl FnOnce(&mut ServeConfig)) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        Self::start_in(dir, tune).await
+    }
+
+    pub async fn start_in(dir: tempfile::TempDir, tune: impl FnOnce(&mut ServeConfig)) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let mut config = ServeConfig::new(dir.path(), &url);
+        config.admin_password = Some(ADMIN_PASSWORD.into());
+        tune(&mut config);
+        let app = App::open(config).await.expect("open app");
+        let identity = app.identity.clone();
+        let admin_project_id = app.admin_project_id.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            glint_server::run(listener, &app, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("serve");
+        });
+        Self {
+            url,
+            dir,
+            http: Client::new(),
+            identity,
+            admin_project_id,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// Stops serving and waits for in-flight requests; returns the data dir.
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::mem::replace(&mut self.dir, dir)
+    }
+
+    pub fn identity_url(&self, path: &str) -> String {
+        format!("{}/identity{path}", self.url)
+    }
+
+    pub fn image_url(&self, path: &str) -> String {
+        format!("{}/image{path}", self.url)
+    }
+
+    pub fn image_req(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        self.http
+            .request(method, self.image_url(path))
+            .header("X-Auth-Token", token)
+    }
+
+    pub async fn issue_token(&self, body: Value) -> Response {
+        self.http
+            .post(self.identity_url("/v3/auth/tokens"))
+            .json(&body)
+            .send()
+            .await
+            .expect("send")
+    }
+
+    /// A project-scoped token for `user` on `project` (Default domain).
+    pub async fn token_for(&self, user: &str, password: &str, project: &str) -> String {
+        let res = self
+            .issue_token(json!({"auth": {
+                "identity": {"methods": ["password"], "password": {"user": {"name": user, "domain": {"id": "default"}, "password": password}}},
+                "scope": {"project": {"name": project, "domain": {"id": "default"}}}
+            }}))
+            .await;
+        assert_eq!(res.status(), 201, "token for {user}");
+        res.headers()["x-subject-token"]
+            .to_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.token_for("admin", ADMIN_PASSWORD, "admin").await
+    }
+
+    /// A user with `role` on project `project` (created if needed); returns a token.
+    pub async fn user_token(&self, user: &str, project: &str, role: &str) -> String {
+        self.identity
+            .create_user_with_role(user, "pw", project, role)
+            .await
+            .expect("user");
+        self.token_for(user, "pw", project).await
+    }
+
+    pub async fn create_image(&self, token: &str, body: Value) -> Value {
+        let res = self
+            .image_req(Method::POST, "/v2/images", token)
+            .json(&body)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(res.status(), 201, "create image");
+        res.json().await.expect("json")
+    }
+
+    pub async fn upload(&self, token: &str, id: &str, data: &[u8]) -> Response {
+        self.image_req(Method::PUT, &format!("/v2/images/{id}/file"), token)
+            .header("Content-Type", "application/octet-stream")
+            .body(data.to_vec())
+            .send()
+            .await
+            .expect("send")
+    }
+
+    pub fn store_files(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.dir.path().join("images"))
+            .expect("images dir")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+pub async fn body_json(res: Response) -> Value {
+    res.json().await.expect("json body")
+}
