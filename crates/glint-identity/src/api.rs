@@ -250,6 +250,11 @@ fn is_admin(info: &TokenInfo) -> bool {
     info.has_role("admin")
 }
 
+/// Keystone's `admin_required or system reader`: may read any identity record.
+fn reads_everything(info: &TokenInfo) -> bool {
+    is_admin(info) || (info.is_system_scoped() && info.has_role("reader"))
+}
+
 async fn subject(
     api: &IdentityApi,
     headers: &HeaderMap,
@@ -469,7 +474,7 @@ async fn list_projects(
     Query(filter): Query<NameFilter>,
 ) -> ApiResult {
     let caller = caller(&api, &headers).await?;
-    if !is_admin(&caller) && !(caller.is_system_scoped() && caller.has_role("reader")) {
+    if !reads_everything(&caller) {
         return Err(IdentityError::Forbidden("identity:list_projects".into()));
     }
     let projects = api
@@ -491,7 +496,7 @@ async fn show_project(
 ) -> ApiResult {
     let caller = caller(&api, &headers).await?;
     let own = caller.project_id() == Some(id.as_str());
-    if !is_admin(&caller) && !own && !(caller.is_system_scoped() && caller.has_role("reader")) {
+    if !(own || reads_everything(&caller)) {
         return Err(IdentityError::Forbidden("identity:get_project".into()));
     }
     let project = api
@@ -509,7 +514,7 @@ async fn list_domains(
     Query(filter): Query<NameFilter>,
 ) -> ApiResult {
     let caller = caller(&api, &headers).await?;
-    if !is_admin(&caller) && !(caller.is_system_scoped() && caller.has_role("reader")) {
+    if !reads_everything(&caller) {
         return Err(IdentityError::Forbidden("identity:list_domains".into()));
     }
     let domains = match filter.name {
