@@ -3,8 +3,29 @@
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
-use crate::model::{new_id, CatalogService, Domain, Endpoint, Project, Role, Target, User};
+use crate::model::{
+    new_id, Actor, AppCredential, Assignment, CatalogService, Domain, Endpoint, EndpointRecord, Group, Limit, Project,
+    Region, RegisteredLimit, Role, Service, Target, User,
+};
 use crate::IdentityError;
+
+/// `GET /v3/projects` filters.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectFilter {
+    pub name: Option<String>,
+    pub domain_id: Option<String>,
+    pub enabled: Option<bool>,
+    pub parent_id: Option<String>,
+    pub tag: Option<String>,
+}
+
+/// `GET /v3/role_assignments` filters (direct assignments).
+#[derive(Debug, Clone, Default)]
+pub struct AssignmentFilter {
+    pub actor_ids: Option<Vec<String>>,
+    pub role_id: Option<String>,
+    pub target: Option<Target>,
+}
 
 #[derive(Clone)]
 pub struct IdentityDb {
@@ -21,6 +42,7 @@ fn domain(row: &SqliteRow) -> Domain {
 }
 
 fn project(row: &SqliteRow) -> Project {
+    let tags: Option<String> = row.try_get("tags").unwrap_or(None);
     Project {
         id: row.get("id"),
         name: row.get("name"),
@@ -28,16 +50,21 @@ fn project(row: &SqliteRow) -> Project {
         parent_id: row.get("parent_id"),
         description: row.get("description"),
         enabled: row.get::<i64, _>("enabled") != 0,
+        tags: tags
+            .map(|t| t.split('\u{1f}').filter(|s| !s.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default(),
     }
 }
 
 fn user(row: &SqliteRow) -> User {
+    let extra: String = row.get("extra");
     User {
         id: row.get("id"),
         name: row.get("name"),
         domain_id: row.get("domain_id"),
         enabled: row.get::<i64, _>("enabled") != 0,
         default_project_id: row.get("default_project_id"),
+        extra: serde_json::from_str(&extra).unwrap_or_default(),
     }
 }
 
@@ -45,11 +72,104 @@ fn role(row: &SqliteRow) -> Role {
     Role {
         id: row.get("id"),
         name: row.get("name"),
+        description: row.try_get("description").unwrap_or_default(),
     }
 }
 
+fn group(row: &SqliteRow) -> Group {
+    Group {
+        id: row.get("id"),
+        name: row.get("name"),
+        domain_id: row.get("domain_id"),
+        description: row.get("description"),
+    }
+}
+
+fn region(row: &SqliteRow) -> Region {
+    Region {
+        id: row.get("id"),
+        description: row.get("description"),
+        parent_region_id: row.get("parent_region_id"),
+    }
+}
+
+fn service(row: &SqliteRow) -> Service {
+    Service {
+        id: row.get("id"),
+        service_type: row.get("type"),
+        name: row.get("name"),
+        description: row.get("description"),
+        enabled: row.get::<i64, _>("enabled") != 0,
+    }
+}
+
+fn endpoint(row: &SqliteRow) -> EndpointRecord {
+    EndpointRecord {
+        id: row.get("id"),
+        service_id: row.get("service_id"),
+        interface: row.get("interface"),
+        region_id: row.get("region_id"),
+        url: row.get("url"),
+        enabled: row.get::<i64, _>("enabled") != 0,
+    }
+}
+
+fn app_credential(row: &SqliteRow) -> AppCredential {
+    let roles: String = row.get("roles");
+    let rules: String = row.get("access_rules");
+    AppCredential {
+        id: row.get("id"),
+        name: row.get("name"),
+        user_id: row.get("user_id"),
+        project_id: row.get("project_id"),
+        description: row.get("description"),
+        expires_at: row.get("expires_at"),
+        unrestricted: row.get::<i64, _>("unrestricted") != 0,
+        role_ids: serde_json::from_str(&roles).unwrap_or_default(),
+        access_rules: serde_json::from_str(&rules).unwrap_or(serde_json::Value::Array(vec![])),
+    }
+}
+
+fn registered_limit(row: &SqliteRow) -> RegisteredLimit {
+    RegisteredLimit {
+        id: row.get("id"),
+        service_id: row.get("service_id"),
+        region_id: row.get("region_id"),
+        resource_name: row.get("resource_name"),
+        default_limit: row.get("default_limit"),
+        description: row.get("description"),
+    }
+}
+
+fn limit(row: &SqliteRow) -> Limit {
+    Limit {
+        id: row.get("id"),
+        project_id: row.get("project_id"),
+        domain_id: row.get("domain_id"),
+        service_id: row.get("service_id"),
+        region_id: row.get("region_id"),
+        resource_name: row.get("resource_name"),
+        resource_limit: row.get("resource_limit"),
+        description: row.get("description"),
+    }
+}
+
+const PROJECT_COLUMNS: &str =
+    "p.*, (SELECT group_concat(name, char(31)) FROM project_tags t WHERE t.project_id = p.id) AS tags";
+
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+/// Maps a unique-constraint failure to Keystone's 409.
+fn conflict(what: String) -> impl FnOnce(sqlx::Error) -> IdentityError {
+    move |e| {
+        if is_unique_violation(&e) {
+            IdentityError::Conflict(what)
+        } else {
+            e.into()
+        }
+    }
 }
 
 impl IdentityDb {
@@ -83,12 +203,7 @@ impl IdentityDb {
             .map(|r| domain(&r)))
     }
 
-    pub async fn create_domain(
-        &self,
-        id: &str,
-        name: &str,
-        description: &str,
-    ) -> Result<Domain, IdentityError> {
+    pub async fn create_domain(&self, id: &str, name: &str, description: &str) -> Result<Domain, IdentityError> {
         sqlx::query("INSERT INTO domains (id, name, description) VALUES (?, ?, ?)")
             .bind(id)
             .bind(name)
@@ -113,38 +228,38 @@ impl IdentityDb {
     // ---- projects ------------------------------------------------------
 
     pub async fn project(&self, id: &str) -> Result<Option<Project>, IdentityError> {
-        Ok(sqlx::query("SELECT * FROM projects WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| project(&r)))
-    }
-
-    pub async fn project_by_name(
-        &self,
-        domain_id: &str,
-        name: &str,
-    ) -> Result<Option<Project>, IdentityError> {
         Ok(
-            sqlx::query("SELECT * FROM projects WHERE domain_id = ? AND name = ?")
-                .bind(domain_id)
-                .bind(name)
+            sqlx::query(&format!("SELECT {PROJECT_COLUMNS} FROM projects p WHERE id = ?"))
+                .bind(id)
                 .fetch_optional(&self.pool)
                 .await?
                 .map(|r| project(&r)),
         )
     }
 
-    pub async fn list_projects(
-        &self,
-        name: Option<&str>,
-        domain_id: Option<&str>,
-    ) -> Result<Vec<Project>, IdentityError> {
-        Ok(sqlx::query(
-            "SELECT * FROM projects WHERE (?1 IS NULL OR name = ?1) AND (?2 IS NULL OR domain_id = ?2) ORDER BY name",
-        )
-        .bind(name)
+    pub async fn project_by_name(&self, domain_id: &str, name: &str) -> Result<Option<Project>, IdentityError> {
+        Ok(sqlx::query(&format!(
+            "SELECT {PROJECT_COLUMNS} FROM projects p WHERE domain_id = ? AND name = ?"
+        ))
         .bind(domain_id)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| project(&r)))
+    }
+
+    pub async fn list_projects(&self, filter: &ProjectFilter) -> Result<Vec<Project>, IdentityError> {
+        Ok(sqlx::query(&format!(
+            "SELECT {PROJECT_COLUMNS} FROM projects p WHERE (?1 IS NULL OR name = ?1) AND (?2 IS NULL OR domain_id = ?2)
+               AND (?3 IS NULL OR enabled = ?3) AND (?4 IS NULL OR parent_id = ?4)
+               AND (?5 IS NULL OR EXISTS (SELECT 1 FROM project_tags t WHERE t.project_id = p.id AND t.name = ?5))
+             ORDER BY name"
+        ))
+        .bind(&filter.name)
+        .bind(&filter.domain_id)
+        .bind(filter.enabled.map(|e| e as i64))
+        .bind(&filter.parent_id)
+        .bind(&filter.tag)
         .fetch_all(&self.pool)
         .await?
         .iter()
@@ -158,19 +273,101 @@ impl IdentityDb {
         domain_id: &str,
         description: &str,
     ) -> Result<Project, IdentityError> {
-        let id = new_id();
-        sqlx::query("INSERT INTO projects (id, name, domain_id, parent_id, description) VALUES (?, ?, ?, ?, ?)")
-            .bind(&id)
-            .bind(name)
-            .bind(domain_id)
-            .bind(domain_id)
-            .bind(description)
-            .execute(&self.pool)
-            .await
-            .map_err(|e| if is_unique_violation(&e) { IdentityError::Conflict(format!("Project {name}")) } else { e.into() })?;
-        self.project(&id)
+        self.insert_project(&Project {
+            id: new_id(),
+            name: name.into(),
+            domain_id: domain_id.into(),
+            parent_id: Some(domain_id.into()),
+            description: description.into(),
+            enabled: true,
+            tags: vec![],
+        })
+        .await
+    }
+
+    pub async fn insert_project(&self, p: &Project) -> Result<Project, IdentityError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO projects (id, name, domain_id, parent_id, description, enabled) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&p.id)
+        .bind(&p.name)
+        .bind(&p.domain_id)
+        .bind(&p.parent_id)
+        .bind(&p.description)
+        .bind(p.enabled as i64)
+        .execute(&mut *tx)
+        .await
+        .map_err(conflict(format!(
+            "Duplicate entry found with name {} at domain ID {}",
+            p.name, p.domain_id
+        )))?;
+        for tag in &p.tags {
+            sqlx::query("INSERT OR IGNORE INTO project_tags (project_id, name) VALUES (?, ?)")
+                .bind(&p.id)
+                .bind(tag)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        self.project(&p.id)
             .await?
-            .ok_or_else(|| IdentityError::not_found("project", id))
+            .ok_or_else(|| IdentityError::not_found("project", p.id.clone()))
+    }
+
+    pub async fn update_project(&self, p: &Project) -> Result<(), IdentityError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE projects SET name = ?, description = ?, enabled = ? WHERE id = ?")
+            .bind(&p.name)
+            .bind(&p.description)
+            .bind(p.enabled as i64)
+            .bind(&p.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(conflict(format!(
+                "Duplicate entry found with name {} at domain ID {}",
+                p.name, p.domain_id
+            )))?;
+        sqlx::query("DELETE FROM project_tags WHERE project_id = ?")
+            .bind(&p.id)
+            .execute(&mut *tx)
+            .await?;
+        for tag in &p.tags {
+            sqlx::query("INSERT OR IGNORE INTO project_tags (project_id, name) VALUES (?, ?)")
+                .bind(&p.id)
+                .bind(tag)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn has_child_projects(&self, id: &str) -> Result<bool, IdentityError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE parent_id = ?")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
+    pub async fn delete_project(&self, id: &str) -> Result<bool, IdentityError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM role_assignments WHERE target_type = 'project' AND target_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM limits WHERE project_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let n = sqlx::query("DELETE FROM projects WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n == 1)
     }
 
     // ---- users ---------------------------------------------------------
@@ -183,29 +380,21 @@ impl IdentityDb {
             .map(|r| user(&r)))
     }
 
-    pub async fn user_by_name(
-        &self,
-        domain_id: &str,
-        name: &str,
-    ) -> Result<Option<User>, IdentityError> {
-        Ok(
-            sqlx::query("SELECT * FROM users WHERE domain_id = ? AND name = ?")
-                .bind(domain_id)
-                .bind(name)
-                .fetch_optional(&self.pool)
-                .await?
-                .map(|r| user(&r)),
-        )
+    pub async fn user_by_name(&self, domain_id: &str, name: &str) -> Result<Option<User>, IdentityError> {
+        Ok(sqlx::query("SELECT * FROM users WHERE domain_id = ? AND name = ?")
+            .bind(domain_id)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| user(&r)))
     }
 
     pub async fn password_hash(&self, user_id: &str) -> Result<Option<String>, IdentityError> {
-        Ok(
-            sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
-                .bind(user_id)
-                .fetch_optional(&self.pool)
-                .await?
-                .flatten(),
-        )
+        Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .flatten())
     }
 
     pub async fn create_user(
@@ -215,27 +404,96 @@ impl IdentityDb {
         password_hash: Option<&str>,
         default_project_id: Option<&str>,
     ) -> Result<User, IdentityError> {
-        let id = new_id();
+        let user = User {
+            id: new_id(),
+            name: name.into(),
+            domain_id: domain_id.into(),
+            enabled: true,
+            default_project_id: default_project_id.map(str::to_owned),
+            extra: Default::default(),
+        };
+        self.insert_user(&user, password_hash).await
+    }
+
+    pub async fn insert_user(&self, u: &User, password_hash: Option<&str>) -> Result<User, IdentityError> {
         sqlx::query(
-            "INSERT INTO users (id, name, domain_id, password_hash, default_project_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO users (id, name, domain_id, password_hash, enabled, default_project_id, extra, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(&id)
-        .bind(name)
-        .bind(domain_id)
+        .bind(&u.id)
+        .bind(&u.name)
+        .bind(&u.domain_id)
         .bind(password_hash)
-        .bind(default_project_id)
+        .bind(u.enabled as i64)
+        .bind(&u.default_project_id)
+        .bind(serde_json::Value::Object(u.extra.clone()).to_string())
         .bind(chrono::Utc::now().to_rfc3339())
         .execute(&self.pool)
         .await
-        .map_err(|e| if is_unique_violation(&e) { IdentityError::Conflict(format!("User {name}")) } else { e.into() })?;
-        self.user(&id)
+        .map_err(conflict(format!(
+            "Duplicate entry found with name {} at domain ID {}",
+            u.name, u.domain_id
+        )))?;
+        self.user(&u.id)
             .await?
-            .ok_or_else(|| IdentityError::not_found("user", id))
+            .ok_or_else(|| IdentityError::not_found("user", u.id.clone()))
+    }
+
+    pub async fn update_user(&self, u: &User) -> Result<(), IdentityError> {
+        sqlx::query("UPDATE users SET name = ?, enabled = ?, default_project_id = ?, extra = ? WHERE id = ?")
+            .bind(&u.name)
+            .bind(u.enabled as i64)
+            .bind(&u.default_project_id)
+            .bind(serde_json::Value::Object(u.extra.clone()).to_string())
+            .bind(&u.id)
+            .execute(&self.pool)
+            .await
+            .map_err(conflict(format!(
+                "Duplicate entry found with name {} at domain ID {}",
+                u.name, u.domain_id
+            )))?;
+        Ok(())
+    }
+
+    pub async fn list_users(
+        &self,
+        name: Option<&str>,
+        domain_id: Option<&str>,
+        enabled: Option<bool>,
+    ) -> Result<Vec<User>, IdentityError> {
+        Ok(sqlx::query(
+            "SELECT * FROM users WHERE (?1 IS NULL OR name = ?1) AND (?2 IS NULL OR domain_id = ?2)
+               AND (?3 IS NULL OR enabled = ?3) ORDER BY name",
+        )
+        .bind(name)
+        .bind(domain_id)
+        .bind(enabled.map(|e| e as i64))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(user)
+        .collect())
+    }
+
+    pub async fn delete_user(&self, id: &str) -> Result<bool, IdentityError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM role_assignments WHERE actor_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let n = sqlx::query("DELETE FROM users WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n == 1)
     }
 
     pub async fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<(), IdentityError> {
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+        sqlx::query("UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?")
             .bind(hash)
+            .bind(chrono::Utc::now().to_rfc3339())
             .bind(user_id)
             .execute(&self.pool)
             .await?;
@@ -245,7 +503,7 @@ impl IdentityDb {
     // ---- roles ---------------------------------------------------------
 
     pub async fn role_by_name(&self, name: &str) -> Result<Option<Role>, IdentityError> {
-        Ok(sqlx::query("SELECT id, name FROM roles WHERE name = ?")
+        Ok(sqlx::query("SELECT * FROM roles WHERE name = ?")
             .bind(name)
             .fetch_optional(&self.pool)
             .await?
@@ -253,67 +511,61 @@ impl IdentityDb {
     }
 
     pub async fn create_role(&self, name: &str) -> Result<Role, IdentityError> {
-        let id = new_id();
-        sqlx::query("INSERT INTO roles (id, name) VALUES (?, ?)")
-            .bind(&id)
-            .bind(name)
-            .execute(&self.pool)
-            .await
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    IdentityError::Conflict(format!("Role {name}"))
-                } else {
-                    e.into()
-                }
-            })?;
-        Ok(Role {
-            id,
+        let role = Role {
+            id: new_id(),
             name: name.into(),
-        })
+            description: String::new(),
+        };
+        self.insert_role(&role).await?;
+        Ok(role)
     }
 
-    pub async fn add_implied_role(&self, prior: &str, implied: &str) -> Result<(), IdentityError> {
-        sqlx::query(
-            "INSERT OR IGNORE INTO implied_roles (prior_role_id, implied_role_id) VALUES (?, ?)",
-        )
-        .bind(prior)
-        .bind(implied)
-        .execute(&self.pool)
-        .await?;
+    pub async fn insert_role(&self, r: &Role) -> Result<(), IdentityError> {
+        sqlx::query("INSERT INTO roles (id, name, description) VALUES (?, ?, ?)")
+            .bind(&r.id)
+            .bind(&r.name)
+            .bind(&r.description)
+            .execute(&self.pool)
+            .await
+            .map_err(conflict(format!("Duplicate entry found with name {}", r.name)))?;
         Ok(())
     }
 
-    pub async fn assign_role(
-        &self,
-        actor_id: &str,
-        target: &Target,
-        role_id: &str,
-    ) -> Result<(), IdentityError> {
-        let (kind, target_id) = target.parts();
-        sqlx::query("INSERT OR IGNORE INTO role_assignments (actor_id, target_type, target_id, role_id) VALUES (?, ?, ?, ?)")
-            .bind(actor_id)
-            .bind(kind)
-            .bind(target_id)
-            .bind(role_id)
+    pub async fn add_implied_role(&self, prior: &str, implied: &str) -> Result<(), IdentityError> {
+        sqlx::query("INSERT OR IGNORE INTO implied_roles (prior_role_id, implied_role_id) VALUES (?, ?)")
+            .bind(prior)
+            .bind(implied)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
+    pub async fn assign_role(&self, actor_id: &str, target: &Target, role_id: &str) -> Result<(), IdentityError> {
+        let (kind, target_id) = target.parts();
+        sqlx::query(
+            "INSERT OR IGNORE INTO role_assignments (actor_id, target_type, target_id, role_id) VALUES (?, ?, ?, ?)",
+        )
+        .bind(actor_id)
+        .bind(kind)
+        .bind(target_id)
+        .bind(role_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// The roles `actor_id` holds on `target`, implied roles included.
-    pub async fn effective_roles(
-        &self,
-        actor_id: &str,
-        target: &Target,
-    ) -> Result<Vec<Role>, IdentityError> {
+    pub async fn effective_roles(&self, actor_id: &str, target: &Target) -> Result<Vec<Role>, IdentityError> {
         let (kind, target_id) = target.parts();
         Ok(sqlx::query(
             "WITH RECURSIVE granted(role_id) AS (
-                 SELECT role_id FROM role_assignments WHERE actor_id = ? AND target_type = ? AND target_id = ?
+                 SELECT role_id FROM role_assignments
+                 WHERE actor_id IN (SELECT ?1 UNION SELECT group_id FROM group_members WHERE user_id = ?1)
+                   AND target_type = ?2 AND target_id = ?3
                  UNION
                  SELECT ir.implied_role_id FROM implied_roles ir JOIN granted g ON ir.prior_role_id = g.role_id
              )
-             SELECT r.id, r.name FROM roles r JOIN granted g ON r.id = g.role_id ORDER BY r.name",
+             SELECT r.* FROM roles r JOIN granted g ON r.id = g.role_id ORDER BY r.name",
         )
         .bind(actor_id)
         .bind(kind)
@@ -327,11 +579,12 @@ impl IdentityDb {
 
     /// Enabled projects on which the user holds any role.
     pub async fn projects_for_user(&self, user_id: &str) -> Result<Vec<Project>, IdentityError> {
-        Ok(sqlx::query(
-            "SELECT DISTINCT p.* FROM projects p JOIN role_assignments a
+        Ok(sqlx::query(&format!(
+            "SELECT DISTINCT {PROJECT_COLUMNS} FROM projects p JOIN role_assignments a
                ON a.target_type = 'project' AND a.target_id = p.id
-             WHERE a.actor_id = ? AND p.enabled = 1 ORDER BY p.name",
-        )
+             WHERE a.actor_id IN (SELECT ?1 UNION SELECT group_id FROM group_members WHERE user_id = ?1)
+               AND p.enabled = 1 ORDER BY p.name"
+        ))
         .bind(user_id)
         .fetch_all(&self.pool)
         .await?
@@ -345,7 +598,8 @@ impl IdentityDb {
         Ok(sqlx::query(
             "SELECT DISTINCT d.* FROM domains d JOIN role_assignments a
                ON a.target_type = 'domain' AND a.target_id = d.id
-             WHERE a.actor_id = ? AND d.enabled = 1 ORDER BY d.name",
+             WHERE a.actor_id IN (SELECT ?1 UNION SELECT group_id FROM group_members WHERE user_id = ?1)
+               AND d.enabled = 1 ORDER BY d.name",
         )
         .bind(user_id)
         .fetch_all(&self.pool)
@@ -365,10 +619,7 @@ impl IdentityDb {
         Ok(())
     }
 
-    pub async fn service_by_type(
-        &self,
-        service_type: &str,
-    ) -> Result<Option<String>, IdentityError> {
+    pub async fn service_by_type(&self, service_type: &str) -> Result<Option<String>, IdentityError> {
         Ok(
             sqlx::query_scalar("SELECT id FROM services WHERE type = ? ORDER BY id LIMIT 1")
                 .bind(service_type)
@@ -377,11 +628,7 @@ impl IdentityDb {
         )
     }
 
-    pub async fn create_service(
-        &self,
-        service_type: &str,
-        name: &str,
-    ) -> Result<String, IdentityError> {
+    pub async fn create_service(&self, service_type: &str, name: &str) -> Result<String, IdentityError> {
         let id = new_id();
         sqlx::query("INSERT INTO services (id, type, name) VALUES (?, ?, ?)")
             .bind(&id)
@@ -400,15 +647,14 @@ impl IdentityDb {
         region_id: &str,
         url: &str,
     ) -> Result<(), IdentityError> {
-        let updated = sqlx::query(
-            "UPDATE endpoints SET url = ? WHERE service_id = ? AND interface = ? AND region_id = ?",
-        )
-        .bind(url)
-        .bind(service_id)
-        .bind(interface)
-        .bind(region_id)
-        .execute(&self.pool)
-        .await?;
+        let updated =
+            sqlx::query("UPDATE endpoints SET url = ? WHERE service_id = ? AND interface = ? AND region_id = ?")
+                .bind(url)
+                .bind(service_id)
+                .bind(interface)
+                .bind(region_id)
+                .execute(&self.pool)
+                .await?;
         if updated.rows_affected() == 0 {
             sqlx::query("INSERT INTO endpoints (id, service_id, interface, region_id, url) VALUES (?, ?, ?, ?, ?)")
                 .bind(new_id())
@@ -455,11 +701,7 @@ impl IdentityDb {
 
     // ---- revocation ----------------------------------------------------
 
-    pub async fn revoke_audit_id(
-        &self,
-        audit_id: &str,
-        expires_at: i64,
-    ) -> Result<(), IdentityError> {
+    pub async fn revoke_audit_id(&self, audit_id: &str, expires_at: i64) -> Result<(), IdentityError> {
         sqlx::query("INSERT OR IGNORE INTO revoked_audit_ids (audit_id, expires_at) VALUES (?, ?)")
             .bind(audit_id)
             .bind(expires_at)
@@ -470,11 +712,10 @@ impl IdentityDb {
 
     pub async fn any_revoked(&self, audit_ids: &[String]) -> Result<bool, IdentityError> {
         for audit_id in audit_ids {
-            let hit: Option<i64> =
-                sqlx::query_scalar("SELECT 1 FROM revoked_audit_ids WHERE audit_id = ?")
-                    .bind(audit_id)
-                    .fetch_optional(&self.pool)
-                    .await?;
+            let hit: Option<i64> = sqlx::query_scalar("SELECT 1 FROM revoked_audit_ids WHERE audit_id = ?")
+                .bind(audit_id)
+                .fetch_optional(&self.pool)
+                .await?;
             if hit.is_some() {
                 return Ok(true);
             }
@@ -484,12 +725,765 @@ impl IdentityDb {
 
     /// Drops revocations of tokens that have expired anyway.
     pub async fn prune_revocations(&self, now: i64) -> Result<u64, IdentityError> {
+        Ok(sqlx::query("DELETE FROM revoked_audit_ids WHERE expires_at < ?")
+            .bind(now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+}
+
+/// Administration queries (Keystone's CRUD APIs).
+impl IdentityDb {
+    // ---- domains ---------------------------------------------------------
+
+    pub async fn list_domains(&self, name: Option<&str>, enabled: Option<bool>) -> Result<Vec<Domain>, IdentityError> {
+        Ok(sqlx::query(
+            "SELECT * FROM domains WHERE (?1 IS NULL OR name = ?1) AND (?2 IS NULL OR enabled = ?2) ORDER BY name",
+        )
+        .bind(name)
+        .bind(enabled.map(|e| e as i64))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(domain)
+        .collect())
+    }
+
+    pub async fn update_domain(&self, d: &Domain) -> Result<(), IdentityError> {
+        sqlx::query("UPDATE domains SET name = ?, description = ?, enabled = ? WHERE id = ?")
+            .bind(&d.name)
+            .bind(&d.description)
+            .bind(d.enabled as i64)
+            .bind(&d.id)
+            .execute(&self.pool)
+            .await
+            .map_err(conflict(format!("Duplicate entry found with name {}", d.name)))?;
+        Ok(())
+    }
+
+    pub async fn domain_in_use(&self, id: &str) -> Result<bool, IdentityError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM projects WHERE domain_id = ?1) + (SELECT COUNT(*) FROM users WHERE domain_id = ?1)
+                  + (SELECT COUNT(*) FROM groups WHERE domain_id = ?1)",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
+    pub async fn delete_domain(&self, id: &str) -> Result<bool, IdentityError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM role_assignments WHERE target_type = 'domain' AND target_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let n = sqlx::query("DELETE FROM domains WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n == 1)
+    }
+
+    // ---- groups ----------------------------------------------------------
+
+    pub async fn group(&self, id: &str) -> Result<Option<Group>, IdentityError> {
+        Ok(sqlx::query("SELECT * FROM groups WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| group(&r)))
+    }
+
+    pub async fn list_groups(&self, name: Option<&str>, domain_id: Option<&str>) -> Result<Vec<Group>, IdentityError> {
+        Ok(sqlx::query(
+            "SELECT * FROM groups WHERE (?1 IS NULL OR name = ?1) AND (?2 IS NULL OR domain_id = ?2) ORDER BY name",
+        )
+        .bind(name)
+        .bind(domain_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(group)
+        .collect())
+    }
+
+    pub async fn insert_group(&self, g: &Group) -> Result<(), IdentityError> {
+        sqlx::query("INSERT INTO groups (id, name, domain_id, description) VALUES (?, ?, ?, ?)")
+            .bind(&g.id)
+            .bind(&g.name)
+            .bind(&g.domain_id)
+            .bind(&g.description)
+            .execute(&self.pool)
+            .await
+            .map_err(conflict(format!(
+                "Duplicate entry found with name {} at domain ID {}",
+                g.name, g.domain_id
+            )))?;
+        Ok(())
+    }
+
+    pub async fn update_group(&self, g: &Group) -> Result<(), IdentityError> {
+        sqlx::query("UPDATE groups SET name = ?, description = ? WHERE id = ?")
+            .bind(&g.name)
+            .bind(&g.description)
+            .bind(&g.id)
+            .execute(&self.pool)
+            .await
+            .map_err(conflict(format!(
+                "Duplicate entry found with name {} at domain ID {}",
+                g.name, g.domain_id
+            )))?;
+        Ok(())
+    }
+
+    pub async fn delete_group(&self, id: &str) -> Result<bool, IdentityError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM role_assignments WHERE actor_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let n = sqlx::query("DELETE FROM groups WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n == 1)
+    }
+
+    pub async fn add_group_member(&self, group_id: &str, user_id: &str) -> Result<(), IdentityError> {
+        sqlx::query("INSERT OR IGNORE INTO group_members (group_id, user_id) VALUES (?, ?)")
+            .bind(group_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn remove_group_member(&self, group_id: &str, user_id: &str) -> Result<bool, IdentityError> {
         Ok(
-            sqlx::query("DELETE FROM revoked_audit_ids WHERE expires_at < ?")
-                .bind(now)
+            sqlx::query("DELETE FROM group_members WHERE group_id = ? AND user_id = ?")
+                .bind(group_id)
+                .bind(user_id)
                 .execute(&self.pool)
                 .await?
-                .rows_affected(),
+                .rows_affected()
+                == 1,
         )
     }
+
+    pub async fn is_group_member(&self, group_id: &str, user_id: &str) -> Result<bool, IdentityError> {
+        let hit: Option<i64> = sqlx::query_scalar("SELECT 1 FROM group_members WHERE group_id = ? AND user_id = ?")
+            .bind(group_id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(hit.is_some())
+    }
+
+    pub async fn group_users(&self, group_id: &str) -> Result<Vec<User>, IdentityError> {
+        Ok(sqlx::query(
+            "SELECT u.* FROM users u JOIN group_members m ON m.user_id = u.id WHERE m.group_id = ? ORDER BY u.name",
+        )
+        .bind(group_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(user)
+        .collect())
+    }
+
+    pub async fn user_groups(&self, user_id: &str) -> Result<Vec<Group>, IdentityError> {
+        Ok(sqlx::query(
+            "SELECT g.* FROM groups g JOIN group_members m ON m.group_id = g.id WHERE m.user_id = ? ORDER BY g.name",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(group)
+        .collect())
+    }
+
+    // ---- roles -----------------------------------------------------------
+
+    pub async fn role(&self, id: &str) -> Result<Option<Role>, IdentityError> {
+        Ok(sqlx::query("SELECT * FROM roles WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| role(&r)))
+    }
+
+    pub async fn list_roles(&self, name: Option<&str>) -> Result<Vec<Role>, IdentityError> {
+        Ok(
+            sqlx::query("SELECT * FROM roles WHERE (?1 IS NULL OR name = ?1) ORDER BY name")
+                .bind(name)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(role)
+                .collect(),
+        )
+    }
+
+    pub async fn update_role(&self, r: &Role) -> Result<(), IdentityError> {
+        sqlx::query("UPDATE roles SET name = ?, description = ? WHERE id = ?")
+            .bind(&r.name)
+            .bind(&r.description)
+            .bind(&r.id)
+            .execute(&self.pool)
+            .await
+            .map_err(conflict(format!("Duplicate entry found with name {}", r.name)))?;
+        Ok(())
+    }
+
+    pub async fn delete_role(&self, id: &str) -> Result<bool, IdentityError> {
+        Ok(sqlx::query("DELETE FROM roles WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    /// (prior, implied) pairs; all of them when `prior` is `None`.
+    pub async fn implied_roles(&self, prior: Option<&str>) -> Result<Vec<(String, String)>, IdentityError> {
+        Ok(sqlx::query(
+            "SELECT prior_role_id, implied_role_id FROM implied_roles WHERE (?1 IS NULL OR prior_role_id = ?1)",
+        )
+        .bind(prior)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| (r.get("prior_role_id"), r.get("implied_role_id")))
+        .collect())
+    }
+
+    pub async fn remove_implied_role(&self, prior: &str, implied: &str) -> Result<bool, IdentityError> {
+        Ok(
+            sqlx::query("DELETE FROM implied_roles WHERE prior_role_id = ? AND implied_role_id = ?")
+                .bind(prior)
+                .bind(implied)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                == 1,
+        )
+    }
+
+    // ---- assignments -----------------------------------------------------
+
+    pub async fn unassign_role(&self, actor_id: &str, target: &Target, role_id: &str) -> Result<bool, IdentityError> {
+        let (kind, target_id) = target.parts();
+        Ok(sqlx::query(
+            "DELETE FROM role_assignments WHERE actor_id = ? AND target_type = ? AND target_id = ? AND role_id = ?",
+        )
+        .bind(actor_id)
+        .bind(kind)
+        .bind(target_id)
+        .bind(role_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    pub async fn has_assignment(&self, actor_id: &str, target: &Target, role_id: &str) -> Result<bool, IdentityError> {
+        let (kind, target_id) = target.parts();
+        let hit: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM role_assignments WHERE actor_id = ? AND target_type = ? AND target_id = ? AND role_id = ?",
+        )
+        .bind(actor_id)
+        .bind(kind)
+        .bind(target_id)
+        .bind(role_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(hit.is_some())
+    }
+
+    /// Direct assignments matching `filter`. Whether an actor is a user or a
+    /// group is read from the tables.
+    pub async fn assignments(&self, filter: &AssignmentFilter) -> Result<Vec<Assignment>, IdentityError> {
+        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "SELECT a.actor_id, a.target_type, a.target_id, a.role_id,
+                    EXISTS (SELECT 1 FROM groups g WHERE g.id = a.actor_id) AS is_group
+             FROM role_assignments a WHERE 1 = 1",
+        );
+        if let Some(actors) = &filter.actor_ids {
+            qb.push(" AND a.actor_id IN (");
+            let mut sep = qb.separated(", ");
+            for a in actors {
+                sep.push_bind(a.clone());
+            }
+            if actors.is_empty() {
+                sep.push("NULL");
+            }
+            qb.push(")");
+        }
+        if let Some(role_id) = &filter.role_id {
+            qb.push(" AND a.role_id = ").push_bind(role_id.clone());
+        }
+        if let Some(target) = &filter.target {
+            let (kind, id) = target.parts();
+            qb.push(" AND a.target_type = ")
+                .push_bind(kind)
+                .push(" AND a.target_id = ")
+                .push_bind(id.to_owned());
+        }
+        qb.push(" ORDER BY a.target_type, a.target_id, a.actor_id, a.role_id");
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let actor_id: String = r.get("actor_id");
+                let actor = if r.get::<i64, _>("is_group") != 0 {
+                    Actor::Group(actor_id)
+                } else {
+                    Actor::User(actor_id)
+                };
+                Some(Assignment {
+                    actor,
+                    target: Target::from_parts(r.get("target_type"), r.get("target_id"))?,
+                    role_id: r.get("role_id"),
+                    via_group: None,
+                    implied_from: None,
+                })
+            })
+            .collect())
+    }
+
+    // ---- regions, services, endpoints ------------------------------------
+
+    pub async fn region(&self, id: &str) -> Result<Option<Region>, IdentityError> {
+        Ok(sqlx::query("SELECT * FROM regions WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| region(&r)))
+    }
+
+    pub async fn list_regions(&self, parent: Option<&str>) -> Result<Vec<Region>, IdentityError> {
+        Ok(
+            sqlx::query("SELECT * FROM regions WHERE (?1 IS NULL OR parent_region_id = ?1) ORDER BY id")
+                .bind(parent)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(region)
+                .collect(),
+        )
+    }
+
+    pub async fn insert_region(&self, r: &Region) -> Result<(), IdentityError> {
+        sqlx::query("INSERT INTO regions (id, description, parent_region_id) VALUES (?, ?, ?)")
+            .bind(&r.id)
+            .bind(&r.description)
+            .bind(&r.parent_region_id)
+            .execute(&self.pool)
+            .await
+            .map_err(conflict(format!("Duplicate ID, {}", r.id)))?;
+        Ok(())
+    }
+
+    pub async fn update_region(&self, r: &Region) -> Result<(), IdentityError> {
+        sqlx::query("UPDATE regions SET description = ?, parent_region_id = ? WHERE id = ?")
+            .bind(&r.description)
+            .bind(&r.parent_region_id)
+            .bind(&r.id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_region(&self, id: &str) -> Result<bool, IdentityError> {
+        Ok(sqlx::query("DELETE FROM regions WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    pub async fn service(&self, id: &str) -> Result<Option<Service>, IdentityError> {
+        Ok(sqlx::query("SELECT * FROM services WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| service(&r)))
+    }
+
+    pub async fn list_services(
+        &self,
+        service_type: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<Vec<Service>, IdentityError> {
+        Ok(sqlx::query(
+            "SELECT * FROM services WHERE (?1 IS NULL OR type = ?1) AND (?2 IS NULL OR name = ?2) ORDER BY type, name",
+        )
+        .bind(service_type)
+        .bind(name)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(service)
+        .collect())
+    }
+
+    pub async fn insert_service(&self, s: &Service) -> Result<(), IdentityError> {
+        sqlx::query("INSERT INTO services (id, type, name, description, enabled) VALUES (?, ?, ?, ?, ?)")
+            .bind(&s.id)
+            .bind(&s.service_type)
+            .bind(&s.name)
+            .bind(&s.description)
+            .bind(s.enabled as i64)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn update_service(&self, s: &Service) -> Result<(), IdentityError> {
+        sqlx::query("UPDATE services SET type = ?, name = ?, description = ?, enabled = ? WHERE id = ?")
+            .bind(&s.service_type)
+            .bind(&s.name)
+            .bind(&s.description)
+            .bind(s.enabled as i64)
+            .bind(&s.id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_service(&self, id: &str) -> Result<bool, IdentityError> {
+        Ok(sqlx::query("DELETE FROM services WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    pub async fn endpoint(&self, id: &str) -> Result<Option<EndpointRecord>, IdentityError> {
+        Ok(sqlx::query("SELECT * FROM endpoints WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| endpoint(&r)))
+    }
+
+    pub async fn list_endpoints(
+        &self,
+        service_id: Option<&str>,
+        interface: Option<&str>,
+        region_id: Option<&str>,
+    ) -> Result<Vec<EndpointRecord>, IdentityError> {
+        Ok(sqlx::query(
+            "SELECT * FROM endpoints WHERE (?1 IS NULL OR service_id = ?1) AND (?2 IS NULL OR interface = ?2)
+               AND (?3 IS NULL OR region_id = ?3) ORDER BY service_id, interface",
+        )
+        .bind(service_id)
+        .bind(interface)
+        .bind(region_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(endpoint)
+        .collect())
+    }
+
+    pub async fn insert_endpoint(&self, e: &EndpointRecord) -> Result<(), IdentityError> {
+        sqlx::query(
+            "INSERT INTO endpoints (id, service_id, interface, region_id, url, enabled) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&e.id)
+        .bind(&e.service_id)
+        .bind(&e.interface)
+        .bind(&e.region_id)
+        .bind(&e.url)
+        .bind(e.enabled as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn update_endpoint(&self, e: &EndpointRecord) -> Result<(), IdentityError> {
+        sqlx::query(
+            "UPDATE endpoints SET service_id = ?, interface = ?, region_id = ?, url = ?, enabled = ? WHERE id = ?",
+        )
+        .bind(&e.service_id)
+        .bind(&e.interface)
+        .bind(&e.region_id)
+        .bind(&e.url)
+        .bind(e.enabled as i64)
+        .bind(&e.id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delete_endpoint(&self, id: &str) -> Result<bool, IdentityError> {
+        Ok(sqlx::query("DELETE FROM endpoints WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    // ---- application credentials -----------------------------------------
+
+    pub async fn insert_app_credential(&self, c: &AppCredential, secret_hash: &str) -> Result<(), IdentityError> {
+        sqlx::query(
+            "INSERT INTO application_credentials (id, name, user_id, project_id, secret_hash, description, expires_at,
+                 unrestricted, roles, access_rules) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&c.id)
+        .bind(&c.name)
+        .bind(&c.user_id)
+        .bind(&c.project_id)
+        .bind(secret_hash)
+        .bind(&c.description)
+        .bind(c.expires_at)
+        .bind(c.unrestricted as i64)
+        .bind(serde_json::to_string(&c.role_ids).unwrap_or_else(|_| "[]".into()))
+        .bind(c.access_rules.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(conflict(format!("Duplicate entry found with name {}", c.name)))?;
+        Ok(())
+    }
+
+    pub async fn app_credential(&self, id: &str) -> Result<Option<(AppCredential, String)>, IdentityError> {
+        Ok(sqlx::query("SELECT * FROM application_credentials WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| (app_credential(&r), r.get("secret_hash"))))
+    }
+
+    pub async fn app_credential_by_name(
+        &self,
+        user_id: &str,
+        name: &str,
+    ) -> Result<Option<(AppCredential, String)>, IdentityError> {
+        Ok(
+            sqlx::query("SELECT * FROM application_credentials WHERE user_id = ? AND name = ?")
+                .bind(user_id)
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| (app_credential(&r), r.get("secret_hash"))),
+        )
+    }
+
+    pub async fn list_app_credentials(
+        &self,
+        user_id: &str,
+        name: Option<&str>,
+    ) -> Result<Vec<AppCredential>, IdentityError> {
+        Ok(sqlx::query(
+            "SELECT * FROM application_credentials WHERE user_id = ?1 AND (?2 IS NULL OR name = ?2) ORDER BY name",
+        )
+        .bind(user_id)
+        .bind(name)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(app_credential)
+        .collect())
+    }
+
+    pub async fn delete_app_credential(&self, id: &str) -> Result<bool, IdentityError> {
+        Ok(sqlx::query("DELETE FROM application_credentials WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    // ---- unified limits --------------------------------------------------
+
+    pub async fn insert_registered_limit(&self, l: &RegisteredLimit) -> Result<(), IdentityError> {
+        sqlx::query(
+            "INSERT INTO registered_limits (id, service_id, region_id, resource_name, default_limit, description) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&l.id)
+        .bind(&l.service_id)
+        .bind(&l.region_id)
+        .bind(&l.resource_name)
+        .bind(l.default_limit)
+        .bind(&l.description)
+        .execute(&self.pool)
+        .await
+        .map_err(conflict(format!("Duplicate entry for registered limit {}", l.resource_name)))?;
+        Ok(())
+    }
+
+    pub async fn registered_limit(&self, id: &str) -> Result<Option<RegisteredLimit>, IdentityError> {
+        Ok(sqlx::query("SELECT * FROM registered_limits WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| registered_limit(&r)))
+    }
+
+    pub async fn list_registered_limits(
+        &self,
+        service_id: Option<&str>,
+        region_id: Option<&str>,
+        resource_name: Option<&str>,
+    ) -> Result<Vec<RegisteredLimit>, IdentityError> {
+        Ok(sqlx::query(
+            "SELECT * FROM registered_limits WHERE (?1 IS NULL OR service_id = ?1) AND (?2 IS NULL OR region_id = ?2)
+               AND (?3 IS NULL OR resource_name = ?3) ORDER BY resource_name",
+        )
+        .bind(service_id)
+        .bind(region_id)
+        .bind(resource_name)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(registered_limit)
+        .collect())
+    }
+
+    pub async fn update_registered_limit(&self, l: &RegisteredLimit) -> Result<(), IdentityError> {
+        sqlx::query(
+            "UPDATE registered_limits SET service_id = ?, region_id = ?, resource_name = ?, default_limit = ?, description = ? WHERE id = ?",
+        )
+        .bind(&l.service_id)
+        .bind(&l.region_id)
+        .bind(&l.resource_name)
+        .bind(l.default_limit)
+        .bind(&l.description)
+        .bind(&l.id)
+        .execute(&self.pool)
+        .await
+        .map_err(conflict(format!("Duplicate entry for registered limit {}", l.resource_name)))?;
+        Ok(())
+    }
+
+    pub async fn delete_registered_limit(&self, id: &str) -> Result<bool, IdentityError> {
+        Ok(sqlx::query("DELETE FROM registered_limits WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    pub async fn insert_limit(&self, l: &Limit) -> Result<(), IdentityError> {
+        sqlx::query(
+            "INSERT INTO limits (id, project_id, domain_id, service_id, region_id, resource_name, resource_limit, description)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&l.id)
+        .bind(&l.project_id)
+        .bind(&l.domain_id)
+        .bind(&l.service_id)
+        .bind(&l.region_id)
+        .bind(&l.resource_name)
+        .bind(l.resource_limit)
+        .bind(&l.description)
+        .execute(&self.pool)
+        .await
+        .map_err(conflict(format!("Duplicate entry for limit {}", l.resource_name)))?;
+        Ok(())
+    }
+
+    pub async fn limit(&self, id: &str) -> Result<Option<Limit>, IdentityError> {
+        Ok(sqlx::query("SELECT * FROM limits WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| limit(&r)))
+    }
+
+    pub async fn list_limits(&self, f: &LimitFilter) -> Result<Vec<Limit>, IdentityError> {
+        Ok(sqlx::query(
+            "SELECT * FROM limits WHERE (?1 IS NULL OR service_id = ?1) AND (?2 IS NULL OR region_id = ?2)
+               AND (?3 IS NULL OR resource_name = ?3) AND (?4 IS NULL OR project_id = ?4) AND (?5 IS NULL OR domain_id = ?5)
+             ORDER BY resource_name",
+        )
+        .bind(&f.service_id)
+        .bind(&f.region_id)
+        .bind(&f.resource_name)
+        .bind(&f.project_id)
+        .bind(&f.domain_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(limit)
+        .collect())
+    }
+
+    pub async fn update_limit(&self, l: &Limit) -> Result<(), IdentityError> {
+        sqlx::query("UPDATE limits SET resource_limit = ?, description = ? WHERE id = ?")
+            .bind(l.resource_limit)
+            .bind(&l.description)
+            .bind(&l.id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_limit(&self, id: &str) -> Result<bool, IdentityError> {
+        Ok(sqlx::query("DELETE FROM limits WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    // ---- revocation events -----------------------------------------------
+
+    /// Invalidates every token of `subject` issued up to now.
+    pub async fn revoke_subject(&self, kind: &str, id: &str, issued_before: i64) -> Result<(), IdentityError> {
+        sqlx::query(
+            "INSERT INTO revocation_events (subject_kind, subject_id, issued_before) VALUES (?, ?, ?)
+             ON CONFLICT (subject_kind, subject_id) DO UPDATE SET issued_before = excluded.issued_before",
+        )
+        .bind(kind)
+        .bind(id)
+        .bind(issued_before)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Was a token of this user (scoped to this project) issued at `issued_at` revoked by an event?
+    pub async fn revoked_by_event(
+        &self,
+        user_id: &str,
+        project_id: Option<&str>,
+        issued_at: i64,
+    ) -> Result<bool, IdentityError> {
+        let hit: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM revocation_events WHERE issued_before >= ?3 AND
+               ((subject_kind = 'user' AND subject_id = ?1) OR (subject_kind = 'project' AND subject_id = ?2))",
+        )
+        .bind(user_id)
+        .bind(project_id)
+        .bind(issued_at)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(hit.is_some())
+    }
+}
+
+/// `GET /v3/limits` filters.
+#[derive(Debug, Clone, Default)]
+pub struct LimitFilter {
+    pub service_id: Option<String>,
+    pub region_id: Option<String>,
+    pub resource_name: Option<String>,
+    pub project_id: Option<String>,
+    pub domain_id: Option<String>,
 }

@@ -25,10 +25,7 @@ pub enum IdentityError {
 
 impl IdentityError {
     pub fn not_found(kind: &'static str, id: impl Into<String>) -> Self {
-        Self::NotFound {
-            kind,
-            id: id.into(),
-        }
+        Self::NotFound { kind, id: id.into() }
     }
 
     pub fn status(&self) -> StatusCode {

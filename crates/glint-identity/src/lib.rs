@@ -8,10 +8,9 @@ pub mod db;
 mod error;
 pub mod model;
 pub mod password;
+pub mod policy;
 pub mod service;
 pub mod token;
 
 pub use error::IdentityError;
-pub use service::{
-    BootstrapOutcome, BootstrapSpec, IdentityConfig, IdentityService, ResolvedScope, TokenInfo,
-};
+pub use service::{BootstrapOutcome, BootstrapSpec, IdentityConfig, IdentityService, ResolvedScope, TokenInfo};

@@ -1,8 +1,6 @@
 //! Password hashing: argon2id at OWASP's minimum (19 MiB, t=2, p=1).
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 use crate::IdentityError;
@@ -24,9 +22,7 @@ pub fn hash_password(password: &str) -> Result<String, IdentityError> {
 /// Constant-time verification; a malformed stored hash never matches.
 pub fn verify_password(password: &str, stored: &str) -> bool {
     match PasswordHash::new(stored) {
-        Ok(parsed) => hasher()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => hasher().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
 }

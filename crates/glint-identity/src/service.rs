@@ -1,5 +1,6 @@
-//! The identity service: authentication, token validation, revocation and
-//! bootstrap, as plain Rust. `api` maps HTTP onto it.
+//! The identity service: authentication, token validation, revocation,
+//! application credentials and bootstrap, as plain Rust. `api` maps HTTP
+//! onto it and onto the CRUD in `db`, after `policy` allows the call.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -7,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::db::IdentityDb;
-use crate::model::{CatalogService, Domain, Project, Role, Target, User};
+use crate::model::{new_id, AppCredential, CatalogService, Domain, Project, Role, Target, User};
 use crate::password::{hash_password, verify_password};
 use crate::token::{new_audit_id, AuthMethod, FernetKeys, Scope, TokenPayload};
 use crate::IdentityError;
@@ -33,8 +34,20 @@ pub enum ProjectRef {
 /// How the caller proves who they are.
 #[derive(Debug, Clone)]
 pub enum Credentials {
-    Password { user: UserRef, password: String },
-    Token { token: String },
+    Password {
+        user: UserRef,
+        password: String,
+    },
+    Token {
+        token: String,
+    },
+    /// By `id`, or by `name` + `user`.
+    ApplicationCredential {
+        id: Option<String>,
+        name: Option<String>,
+        user: Option<UserRef>,
+        secret: String,
+    },
 }
 
 /// What the caller asks the token to be scoped to.
@@ -67,6 +80,7 @@ pub struct TokenInfo {
     pub user_domain: Domain,
     pub scope: ResolvedScope,
     pub roles: Vec<Role>,
+    pub app_credential: Option<AppCredential>,
 }
 
 impl TokenInfo {
@@ -77,12 +91,25 @@ impl TokenInfo {
         }
     }
 
+    /// The domain the token is scoped to, directly or through its project.
+    pub fn domain_id(&self) -> Option<&str> {
+        match &self.scope {
+            ResolvedScope::Project { project, .. } => Some(&project.domain_id),
+            ResolvedScope::Domain(d) => Some(&d.id),
+            _ => None,
+        }
+    }
+
     pub fn has_role(&self, name: &str) -> bool {
         self.roles.iter().any(|r| r.name == name)
     }
 
     pub fn is_system_scoped(&self) -> bool {
         matches!(self.scope, ResolvedScope::System)
+    }
+
+    pub fn is_domain_scoped(&self) -> bool {
+        matches!(self.scope, ResolvedScope::Domain(_))
     }
 }
 
@@ -100,7 +127,8 @@ impl Default for IdentityConfig {
 
 pub struct IdentityService {
     db: IdentityDb,
-    keys: FernetKeys,
+    keys: std::sync::RwLock<Arc<FernetKeys>>,
+    key_dir: Option<std::path::PathBuf>,
     config: IdentityConfig,
 }
 
@@ -120,9 +148,38 @@ pub struct BootstrapOutcome {
     pub admin_project_id: String,
 }
 
+/// What a new application credential asks for (`POST …/application_credentials`).
+#[derive(Debug, Clone, Default)]
+pub struct NewAppCredential {
+    pub name: String,
+    pub description: String,
+    pub secret: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Role ids or names; empty means "all the caller's roles".
+    pub roles: Vec<String>,
+    pub unrestricted: bool,
+    pub access_rules: serde_json::Value,
+}
+
+/// The image service's resources, registered at bootstrap so that
+/// `GET /v3/registered_limits?service_id=<glance>` answers (oslo.limit treats
+/// a missing registered limit as 0). Values in MiB or counts, generous by
+/// default; operators lower them.
+pub const IMAGE_REGISTERED_LIMITS: &[(&str, i64)] = &[
+    ("image_size_total", 1_048_576),
+    ("image_stage_total", 1_048_576),
+    ("image_count_total", 100_000),
+    ("image_count_uploading", 100),
+];
+
 impl IdentityService {
     pub fn new(db: IdentityDb, keys: FernetKeys, config: IdentityConfig) -> Arc<Self> {
-        Arc::new(Self { db, keys, config })
+        Arc::new(Self {
+            db,
+            keys: std::sync::RwLock::new(Arc::new(keys)),
+            key_dir: None,
+            config,
+        })
     }
 
     /// Opens the service with Fernet keys from `key_dir`.
@@ -133,11 +190,35 @@ impl IdentityService {
     ) -> Result<Arc<Self>, IdentityError> {
         let db = IdentityDb::new(pool).await?;
         let keys = FernetKeys::load_or_create(key_dir)?;
-        Ok(Self::new(db, keys, config))
+        Ok(Arc::new(Self {
+            db,
+            keys: std::sync::RwLock::new(Arc::new(keys)),
+            key_dir: Some(key_dir.to_owned()),
+            config,
+        }))
     }
 
     pub fn db(&self) -> &IdentityDb {
         &self.db
+    }
+
+    fn keys(&self) -> Arc<FernetKeys> {
+        match self.keys.read() {
+            Ok(k) => k.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Re-reads the key directory (after `glint admin fernet-rotate`).
+    pub fn reload_keys(&self) -> Result<(), IdentityError> {
+        if let Some(dir) = &self.key_dir {
+            let fresh = Arc::new(FernetKeys::load_or_create(dir)?);
+            match self.keys.write() {
+                Ok(mut k) => *k = fresh,
+                Err(poisoned) => *poisoned.into_inner() = fresh,
+            }
+        }
+        Ok(())
     }
 
     // ---- authentication --------------------------------------------------
@@ -149,21 +230,20 @@ impl IdentityService {
         scope: ScopeRequest,
     ) -> Result<TokenInfo, IdentityError> {
         let now = Utc::now();
+        let mut app_cred = None;
         let (user, methods, expires_at, parent_audit) = match credentials {
             Credentials::Password { user, password } => {
                 let user = self.check_password(&user, password).await?;
-                (
-                    user,
-                    vec![AuthMethod::Password],
-                    now + self.config.token_ttl,
-                    None,
-                )
+                (user, vec![AuthMethod::Password], now + self.config.token_ttl, None)
             }
             Credentials::Token { token } => {
-                let parent = self
-                    .validate(&token)
-                    .await
-                    .map_err(|_| IdentityError::Unauthorized)?;
+                let parent = self.validate(&token).await.map_err(|_| IdentityError::Unauthorized)?;
+                if parent.app_credential.is_some() {
+                    // Keystone refuses to rescope application-credential tokens.
+                    return Err(IdentityError::Forbidden(
+                        "identity:rescope application credential token".into(),
+                    ));
+                }
                 let mut methods = vec![AuthMethod::Token];
                 methods.extend(
                     parent
@@ -175,15 +255,28 @@ impl IdentityService {
                 );
                 // A rescoped token never outlives the one it came from.
                 let parent_audit = parent.payload.audit_ids.first().cloned();
-                (
-                    parent.user,
-                    methods,
-                    parent.payload.expires_at,
-                    parent_audit,
-                )
+                (parent.user, methods, parent.payload.expires_at, parent_audit)
+            }
+            Credentials::ApplicationCredential { id, name, user, secret } => {
+                if scope != ScopeRequest::Default {
+                    return Err(IdentityError::Unauthorized);
+                }
+                let (cred, user) = self.check_app_credential(id, name, user, secret).await?;
+                let mut expires = now + self.config.token_ttl;
+                if let Some(limit) = cred.expires_at.and_then(|t| DateTime::from_timestamp(t, 0)) {
+                    expires = expires.min(limit);
+                }
+                app_cred = Some(cred);
+                (user, vec![AuthMethod::ApplicationCredential], expires, None)
             }
         };
-        let scope = self.resolve_scope_request(&user, scope).await?;
+        let scope = match &app_cred {
+            Some(cred) => {
+                self.project_scope(&user, &ProjectRef::Id(cred.project_id.clone()))
+                    .await?
+            }
+            None => self.resolve_scope_request(&user, scope).await?,
+        };
         let mut audit_ids = vec![new_audit_id()];
         audit_ids.extend(parent_audit);
         let payload = TokenPayload {
@@ -198,60 +291,92 @@ impl IdentityService {
             issued_at: truncate_to_seconds(now),
             expires_at: truncate_to_seconds(expires_at),
             audit_ids,
+            app_cred_id: app_cred.as_ref().map(|c| c.id.clone()),
         };
-        let token = self.keys.seal(&payload)?;
-        self.describe(token, payload, user, Some(scope)).await
+        let token = self.keys().seal(&payload)?;
+        let info = self.describe(token, payload, user, Some(scope), app_cred).await?;
+        if info.roles.is_empty() && !matches!(info.scope, ResolvedScope::Unscoped) {
+            return Err(IdentityError::Unauthorized);
+        }
+        Ok(info)
     }
 
-    async fn check_password(
-        &self,
-        user_ref: &UserRef,
-        password: String,
-    ) -> Result<User, IdentityError> {
-        let user = match user_ref {
-            UserRef::Id(id) => self.db.user(id).await?,
+    async fn find_user(&self, user_ref: &UserRef) -> Result<Option<User>, IdentityError> {
+        match user_ref {
+            UserRef::Id(id) => self.db.user(id).await,
             UserRef::Name { name, domain } => match self.find_domain(domain).await? {
-                Some(d) => self.db.user_by_name(&d.id, name).await?,
-                None => None,
+                Some(d) => self.db.user_by_name(&d.id, name).await,
+                None => Ok(None),
             },
-        };
-        // Hash even when the user is unknown so timing does not reveal which names exist.
+        }
+    }
+
+    async fn check_password(&self, user_ref: &UserRef, password: String) -> Result<User, IdentityError> {
+        let user = self.find_user(user_ref).await?;
         let stored = match &user {
             Some(u) => self.db.password_hash(&u.id).await?,
             None => None,
         };
-        // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
-        let ok = tokio::task::spawn_blocking(move || match &stored {
-            Some(hash) => verify_password(&password, hash),
-            None => {
-                let _ = verify_password(&password, dummy_hash());
-                false
-            }
-        })
-        .await
-        .map_err(|e| IdentityError::Internal(e.to_string()))?;
+        if !verify_off_thread(password, stored).await? {
+            return Err(IdentityError::Unauthorized);
+        }
         match user {
-            Some(u) if ok && u.enabled && self.domain_enabled(&u.domain_id).await? => Ok(u),
+            Some(u) if u.enabled && self.domain_enabled(&u.domain_id).await? => Ok(u),
             _ => Err(IdentityError::Unauthorized),
         }
+    }
+
+    async fn check_app_credential(
+        &self,
+        id: Option<String>,
+        name: Option<String>,
+        user: Option<UserRef>,
+        secret: String,
+    ) -> Result<(AppCredential, User), IdentityError> {
+        let found = match (id, name, user) {
+            (Some(id), _, _) => self.db.app_credential(&id).await?,
+            (None, Some(name), Some(user_ref)) => match self.find_user(&user_ref).await? {
+                Some(u) => self.db.app_credential_by_name(&u.id, &name).await?,
+                None => None,
+            },
+            _ => {
+                return Err(IdentityError::BadRequest(
+                    "An application credential needs an id, or a name and a user.".into(),
+                ))
+            }
+        };
+        let (cred, hash) = match found {
+            Some((cred, hash)) => (Some(cred), Some(hash)),
+            None => (None, None),
+        };
+        if !verify_off_thread(secret, hash).await? {
+            return Err(IdentityError::Unauthorized);
+        }
+        let cred = cred.ok_or(IdentityError::Unauthorized)?;
+        if cred.expires_at.is_some_and(|t| t <= Utc::now().timestamp()) {
+            return Err(IdentityError::Unauthorized);
+        }
+        let user = self
+            .db
+            .user(&cred.user_id)
+            .await?
+            .filter(|u| u.enabled)
+            .ok_or(IdentityError::Unauthorized)?;
+        Ok((cred, user))
     }
 
     async fn domain_enabled(&self, domain_id: &str) -> Result<bool, IdentityError> {
         Ok(self.db.domain(domain_id).await?.is_some_and(|d| d.enabled))
     }
 
-    async fn find_domain(&self, domain: &DomainRef) -> Result<Option<Domain>, IdentityError> {
+    pub async fn find_domain(&self, domain: &DomainRef) -> Result<Option<Domain>, IdentityError> {
         match domain {
             DomainRef::Id(id) => self.db.domain(id).await,
             DomainRef::Name(name) => self.db.domain_by_name(name).await,
         }
     }
 
-    async fn resolve_scope_request(
-        &self,
-        user: &User,
-        scope: ScopeRequest,
-    ) -> Result<ResolvedScope, IdentityError> {
+    async fn resolve_scope_request(&self, user: &User, scope: ScopeRequest) -> Result<ResolvedScope, IdentityError> {
         match scope {
             ScopeRequest::Unscoped => Ok(ResolvedScope::Unscoped),
             ScopeRequest::Default => {
@@ -280,12 +405,7 @@ impl IdentityService {
                 Ok(ResolvedScope::Domain(domain))
             }
             ScopeRequest::System => {
-                if self
-                    .db
-                    .effective_roles(&user.id, &Target::System)
-                    .await?
-                    .is_empty()
-                {
+                if self.db.effective_roles(&user.id, &Target::System).await?.is_empty() {
                     return Err(IdentityError::Unauthorized);
                 }
                 Ok(ResolvedScope::System)
@@ -293,11 +413,7 @@ impl IdentityService {
         }
     }
 
-    async fn project_scope(
-        &self,
-        user: &User,
-        project: &ProjectRef,
-    ) -> Result<ResolvedScope, IdentityError> {
+    async fn project_scope(&self, user: &User, project: &ProjectRef) -> Result<ResolvedScope, IdentityError> {
         let project = match project {
             ProjectRef::Id(id) => self.db.project(id).await?,
             ProjectRef::Name { name, domain } => match self.find_domain(domain).await? {
@@ -305,9 +421,7 @@ impl IdentityService {
                 None => None,
             },
         };
-        let project = project
-            .filter(|p| p.enabled)
-            .ok_or(IdentityError::Unauthorized)?;
+        let project = project.filter(|p| p.enabled).ok_or(IdentityError::Unauthorized)?;
         if self
             .db
             .effective_roles(&user.id, &Target::Project(project.id.clone()))
@@ -333,6 +447,7 @@ impl IdentityService {
         payload: TokenPayload,
         user: User,
         scope: Option<ResolvedScope>,
+        app_credential: Option<AppCredential>,
     ) -> Result<TokenInfo, IdentityError> {
         let user_domain = self
             .db
@@ -343,37 +458,29 @@ impl IdentityService {
             Some(s) => s,
             None => match &payload.scope {
                 Scope::Unscoped => ResolvedScope::Unscoped,
-                Scope::Project(id) => {
-                    self.project_scope(&user, &ProjectRef::Id(id.clone()))
-                        .await?
-                }
+                Scope::Project(id) => self.project_scope(&user, &ProjectRef::Id(id.clone())).await?,
                 Scope::Domain(id) => {
-                    self.resolve_scope_request(
-                        &user,
-                        ScopeRequest::Domain(DomainRef::Id(id.clone())),
-                    )
-                    .await?
-                }
-                Scope::System => {
-                    self.resolve_scope_request(&user, ScopeRequest::System)
+                    self.resolve_scope_request(&user, ScopeRequest::Domain(DomainRef::Id(id.clone())))
                         .await?
                 }
+                Scope::System => self.resolve_scope_request(&user, ScopeRequest::System).await?,
             },
         };
-        let roles = match &scope {
+        let mut roles = match &scope {
             ResolvedScope::Unscoped => Vec::new(),
             ResolvedScope::Project { project, .. } => {
                 self.db
                     .effective_roles(&user.id, &Target::Project(project.id.clone()))
                     .await?
             }
-            ResolvedScope::Domain(d) => {
-                self.db
-                    .effective_roles(&user.id, &Target::Domain(d.id.clone()))
-                    .await?
-            }
+            ResolvedScope::Domain(d) => self.db.effective_roles(&user.id, &Target::Domain(d.id.clone())).await?,
             ResolvedScope::System => self.db.effective_roles(&user.id, &Target::System).await?,
         };
+        if let Some(cred) = &app_credential {
+            // The credential's roles, as far as the user still holds them, plus what those imply.
+            let granted = self.expand_implied(&cred.role_ids).await?;
+            roles.retain(|r| granted.contains(&r.id));
+        }
         Ok(TokenInfo {
             token,
             payload,
@@ -381,7 +488,24 @@ impl IdentityService {
             user_domain,
             scope,
             roles,
+            app_credential,
         })
+    }
+
+    /// `role_ids` plus every role they imply, transitively.
+    async fn expand_implied(&self, role_ids: &[String]) -> Result<Vec<String>, IdentityError> {
+        let rules = self.db.implied_roles(None).await?;
+        let mut out: Vec<String> = role_ids.to_vec();
+        let mut i = 0;
+        while i < out.len() {
+            for (prior, implied) in &rules {
+                if *prior == out[i] && !out.contains(implied) {
+                    out.push(implied.clone());
+                }
+            }
+            i += 1;
+        }
+        Ok(out)
     }
 
     /// Validates a token: signature, expiry, revocation, and that its user and
@@ -389,11 +513,22 @@ impl IdentityService {
     /// `NotFound` for the token, as Keystone answers.
     pub async fn validate(&self, token: &str) -> Result<TokenInfo, IdentityError> {
         let invalid = || IdentityError::not_found("token", token_for_message(token));
-        let payload = self.keys.open(token).ok_or_else(invalid)?;
+        let payload = self.keys().open(token).ok_or_else(invalid)?;
         if payload.expires_at <= Utc::now() {
             return Err(invalid());
         }
         if self.db.any_revoked(&payload.audit_ids).await? {
+            return Err(invalid());
+        }
+        let project_id = match &payload.scope {
+            Scope::Project(id) => Some(id.as_str()),
+            _ => None,
+        };
+        if self
+            .db
+            .revoked_by_event(&payload.user_id, project_id, payload.issued_at.timestamp())
+            .await?
+        {
             return Err(invalid());
         }
         let user = self
@@ -405,11 +540,23 @@ impl IdentityService {
         if !self.domain_enabled(&user.domain_id).await? {
             return Err(invalid());
         }
-        match self.describe(token.to_owned(), payload, user, None).await {
-            Ok(info) => Ok(info),
-            Err(IdentityError::Unauthorized) | Err(IdentityError::NotFound { .. }) => {
-                Err(invalid())
+        let app_credential = match &payload.app_cred_id {
+            Some(id) => {
+                let (cred, _) = self.db.app_credential(id).await?.ok_or_else(invalid)?;
+                if cred.expires_at.is_some_and(|t| t <= Utc::now().timestamp()) {
+                    return Err(invalid());
+                }
+                Some(cred)
             }
+            None => None,
+        };
+        match self
+            .describe(token.to_owned(), payload, user, None, app_credential)
+            .await
+        {
+            Ok(info) if info.roles.is_empty() && !matches!(info.scope, ResolvedScope::Unscoped) => Err(invalid()),
+            Ok(info) => Ok(info),
+            Err(IdentityError::Unauthorized) | Err(IdentityError::NotFound { .. }) => Err(invalid()),
             Err(e) => Err(e),
         }
     }
@@ -424,6 +571,38 @@ impl IdentityService {
         Ok(())
     }
 
+    /// Invalidates every token issued so far to `user_id`.
+    pub async fn revoke_user_tokens(&self, user_id: &str) -> Result<(), IdentityError> {
+        self.db.revoke_subject("user", user_id, Utc::now().timestamp()).await
+    }
+
+    /// Invalidates every token issued so far scoped to `project_id`.
+    pub async fn revoke_project_tokens(&self, project_id: &str) -> Result<(), IdentityError> {
+        self.db
+            .revoke_subject("project", project_id, Utc::now().timestamp())
+            .await
+    }
+
+    /// `POST /v3/users/{id}/password`: checks the original, stores the new
+    /// hash and revokes the user's tokens.
+    pub async fn change_password(&self, user_id: &str, original: String, new: &str) -> Result<(), IdentityError> {
+        let stored = self.db.password_hash(user_id).await?;
+        if !verify_off_thread(original, stored).await? {
+            return Err(IdentityError::Unauthorized);
+        }
+        self.set_password(user_id, new).await
+    }
+
+    /// Sets a password (admin path) and revokes the user's tokens.
+    pub async fn set_password(&self, user_id: &str, new: &str) -> Result<(), IdentityError> {
+        let new = new.to_owned();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&new))
+            .await
+            .map_err(|e| IdentityError::Internal(e.to_string()))??;
+        self.db.set_password_hash(user_id, &hash).await?;
+        self.revoke_user_tokens(user_id).await
+    }
+
     pub async fn catalog(&self) -> Result<Vec<CatalogService>, IdentityError> {
         self.db.catalog().await
     }
@@ -436,6 +615,60 @@ impl IdentityService {
         self.db.domains_for_user(user_id).await
     }
 
+    // ---- application credentials -----------------------------------------
+
+    /// Creates an application credential for the caller's user on the
+    /// caller's project. Returns it with its secret (shown once).
+    pub async fn create_app_credential(
+        &self,
+        caller: &TokenInfo,
+        new: NewAppCredential,
+    ) -> Result<(AppCredential, String), IdentityError> {
+        let project_id = caller
+            .project_id()
+            .ok_or_else(|| IdentityError::BadRequest("Application credentials need a project-scoped token.".into()))?
+            .to_owned();
+        if caller.app_credential.as_ref().is_some_and(|c| !c.unrestricted) {
+            return Err(IdentityError::Forbidden(
+                "identity:create_application_credential".into(),
+            ));
+        }
+        if new.name.is_empty() || new.name.len() > 255 {
+            return Err(IdentityError::BadRequest("Invalid input for field 'name'.".into()));
+        }
+        let mut role_ids = Vec::new();
+        if new.roles.is_empty() {
+            role_ids = caller.roles.iter().map(|r| r.id.clone()).collect();
+        } else {
+            for wanted in &new.roles {
+                let role = caller
+                    .roles
+                    .iter()
+                    .find(|r| &r.id == wanted || &r.name == wanted)
+                    .ok_or_else(|| IdentityError::Forbidden(format!("role {wanted} is not held on the project")))?;
+                role_ids.push(role.id.clone());
+            }
+        }
+        let secret = new.secret.clone().unwrap_or_else(generate_secret);
+        let cred = AppCredential {
+            id: new_id(),
+            name: new.name,
+            user_id: caller.user.id.clone(),
+            project_id,
+            description: new.description,
+            expires_at: new.expires_at.map(|t| t.timestamp()),
+            unrestricted: new.unrestricted,
+            role_ids,
+            access_rules: new.access_rules,
+        };
+        let to_hash = secret.clone();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&to_hash))
+            .await
+            .map_err(|e| IdentityError::Internal(e.to_string()))??;
+        self.db.insert_app_credential(&cred, &hash).await?;
+        Ok((cred, secret))
+    }
+
     // ---- bootstrap -------------------------------------------------------
 
     /// Creates what a fresh cloud needs, as `keystone-manage bootstrap` does.
@@ -445,28 +678,22 @@ impl IdentityService {
         let db = &self.db;
         let domain = match db.domain("default").await? {
             Some(d) => d,
-            None => {
-                db.create_domain("default", "Default", "The default domain")
-                    .await?
-            }
+            None => db.create_domain("default", "Default", "The default domain").await?,
         };
         let admin_project = self
-            .ensure_project(
-                "admin",
-                &domain.id,
-                "Bootstrap project for initializing the cloud.",
-            )
+            .ensure_project("admin", &domain.id, "Bootstrap project for initializing the cloud.")
             .await?;
         self.ensure_project("service", &domain.id, "Project for the services")
             .await?;
 
         let admin_role = self.ensure_role("admin").await?;
+        let manager_role = self.ensure_role("manager").await?;
         let member_role = self.ensure_role("member").await?;
         let reader_role = self.ensure_role("reader").await?;
         self.ensure_role("service").await?;
-        db.add_implied_role(&admin_role.id, &member_role.id).await?;
-        db.add_implied_role(&member_role.id, &reader_role.id)
-            .await?;
+        db.add_implied_role(&admin_role.id, &manager_role.id).await?;
+        db.add_implied_role(&manager_role.id, &member_role.id).await?;
+        db.add_implied_role(&member_role.id, &reader_role.id).await?;
 
         let (admin, password) = match db.user_by_name(&domain.id, "admin").await? {
             Some(user) => {
@@ -474,18 +701,14 @@ impl IdentityService {
                 if let Some(wanted) = &spec.admin_password {
                     let current = db.password_hash(&user.id).await?;
                     if !current.is_some_and(|h| verify_password(wanted, &h)) {
-                        db.set_password_hash(&user.id, &hash_password(wanted)?)
-                            .await?;
+                        db.set_password_hash(&user.id, &hash_password(wanted)?).await?;
                         changed = Some(wanted.clone());
                     }
                 }
                 (user, changed)
             }
             None => {
-                let password = spec
-                    .admin_password
-                    .clone()
-                    .unwrap_or_else(generate_password);
+                let password = spec.admin_password.clone().unwrap_or_else(generate_password);
                 let user = db
                     .create_user(
                         "admin",
@@ -497,33 +720,23 @@ impl IdentityService {
                 (user, Some(password))
             }
         };
-        db.assign_role(
-            &admin.id,
-            &Target::Project(admin_project.id.clone()),
-            &admin_role.id,
-        )
-        .await?;
-        db.assign_role(&admin.id, &Target::System, &admin_role.id)
+        db.assign_role(&admin.id, &Target::Project(admin_project.id.clone()), &admin_role.id)
             .await?;
+        db.assign_role(&admin.id, &Target::System, &admin_role.id).await?;
 
         db.ensure_region(&spec.region).await?;
         let base = spec.public_url.trim_end_matches('/');
-        for (service_type, name, path) in [
-            ("identity", "keystone", "/identity"),
-            ("image", "glance", "/image"),
-        ] {
+        for (service_type, name, path) in [("identity", "keystone", "/identity"), ("image", "glance", "/image")] {
             let service_id = match db.service_by_type(service_type).await? {
                 Some(id) => id,
                 None => db.create_service(service_type, name).await?,
             };
             for interface in ["public", "internal", "admin"] {
-                db.upsert_endpoint(
-                    &service_id,
-                    interface,
-                    &spec.region,
-                    &format!("{base}{path}"),
-                )
-                .await?;
+                db.upsert_endpoint(&service_id, interface, &spec.region, &format!("{base}{path}"))
+                    .await?;
+            }
+            if service_type == "image" {
+                self.ensure_registered_limits(&service_id, &spec.region).await?;
             }
         }
         db.prune_revocations(Utc::now().timestamp()).await?;
@@ -534,12 +747,29 @@ impl IdentityService {
         })
     }
 
-    async fn ensure_project(
-        &self,
-        name: &str,
-        domain_id: &str,
-        description: &str,
-    ) -> Result<Project, IdentityError> {
+    async fn ensure_registered_limits(&self, service_id: &str, region: &str) -> Result<(), IdentityError> {
+        for (resource, default_limit) in IMAGE_REGISTERED_LIMITS {
+            let existing = self
+                .db
+                .list_registered_limits(Some(service_id), Some(region), Some(resource))
+                .await?;
+            if existing.is_empty() {
+                self.db
+                    .insert_registered_limit(&crate::model::RegisteredLimit {
+                        id: new_id(),
+                        service_id: service_id.to_owned(),
+                        region_id: Some(region.to_owned()),
+                        resource_name: (*resource).to_owned(),
+                        default_limit: *default_limit,
+                        description: Some(format!("Glint image service: {resource}")),
+                    })
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn ensure_project(&self, name: &str, domain_id: &str, description: &str) -> Result<Project, IdentityError> {
         match self.db.project_by_name(domain_id, name).await? {
             Some(p) => Ok(p),
             None => self.db.create_project(name, domain_id, description).await,
@@ -554,7 +784,7 @@ impl IdentityService {
     }
 
     /// Creates a user with `role` on a new or existing project. Used by tests
-    /// and operator tooling until the full admin API lands.
+    /// and operator tooling.
     pub async fn create_user_with_role(
         &self,
         user_name: &str,
@@ -568,12 +798,7 @@ impl IdentityService {
             Some(u) => u,
             None => {
                 self.db
-                    .create_user(
-                        user_name,
-                        "default",
-                        Some(&hash_password(password)?),
-                        Some(&project.id),
-                    )
+                    .create_user(user_name, "default", Some(&hash_password(password)?), Some(&project.id))
                     .await?
             }
         };
@@ -582,6 +807,21 @@ impl IdentityService {
             .await?;
         Ok((user, project))
     }
+}
+
+/// Argon2 takes tens of milliseconds of CPU: verify on a blocking thread.
+/// With no stored hash, a dummy hash is verified so that unknown users cost
+/// the same as wrong passwords.
+async fn verify_off_thread(secret: String, stored: Option<String>) -> Result<bool, IdentityError> {
+    tokio::task::spawn_blocking(move || match &stored {
+        Some(hash) => verify_password(&secret, hash),
+        None => {
+            let _ = verify_password(&secret, dummy_hash());
+            false
+        }
+    })
+    .await
+    .map_err(|e| IdentityError::Internal(e.to_string()))
 }
 
 /// A hash of a random password, verified against when the user does not
@@ -598,6 +838,15 @@ fn generate_password() -> String {
     (0..24)
         .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
         .collect()
+}
+
+/// Keystone's generated application-credential secrets are 64 URL-safe characters.
+fn generate_secret() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 48];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn truncate_to_seconds(t: DateTime<Utc>) -> DateTime<Utc> {

@@ -59,13 +59,14 @@ pub struct TokenPayload {
     pub expires_at: DateTime<Utc>,
     /// The token's own audit id first, then its parent's (rescoped tokens).
     pub audit_ids: Vec<String>,
+    /// Set when the token came from an application credential.
+    pub app_cred_id: Option<String>,
 }
 
 const PAYLOAD_VERSION: u8 = 1;
 
 fn put_str(out: &mut Vec<u8>, s: &str) -> Result<(), IdentityError> {
-    let len = u8::try_from(s.len())
-        .map_err(|_| IdentityError::Internal("token field longer than 255 bytes".into()))?;
+    let len = u8::try_from(s.len()).map_err(|_| IdentityError::Internal("token field longer than 255 bytes".into()))?;
     out.push(len);
     out.extend_from_slice(s.as_bytes());
     Ok(())
@@ -86,8 +87,7 @@ impl<'a> Reader<'a> {
         self.take(1).map(|b| b[0])
     }
     fn i64(&mut self) -> Option<i64> {
-        self.take(8)
-            .map(|b| i64::from_be_bytes(b.try_into().unwrap_or([0; 8])))
+        self.take(8).map(|b| i64::from_be_bytes(b.try_into().unwrap_or([0; 8])))
     }
     fn string(&mut self) -> Option<String> {
         let len = self.u8()? as usize;
@@ -122,6 +122,13 @@ impl TokenPayload {
                 .map_err(|_| IdentityError::Internal("malformed audit id".into()))?;
             out.extend_from_slice(&raw);
         }
+        match &self.app_cred_id {
+            None => out.push(0),
+            Some(id) => {
+                out.push(1);
+                put_str(&mut out, id)?;
+            }
+        }
         Ok(out)
     }
 
@@ -132,10 +139,7 @@ impl TokenPayload {
             return None;
         }
         let bits = r.u8()?;
-        let methods = AuthMethod::ALL
-            .into_iter()
-            .filter(|m| bits & m.bit() != 0)
-            .collect();
+        let methods = AuthMethod::ALL.into_iter().filter(|m| bits & m.bit() != 0).collect();
         let user_id = r.string()?;
         let scope = match r.u8()? {
             0 => Scope::Unscoped,
@@ -151,6 +155,11 @@ impl TokenPayload {
         for _ in 0..count {
             audit_ids.push(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r.take(16)?));
         }
+        let app_cred_id = match r.u8()? {
+            0 => None,
+            1 => Some(r.string()?),
+            _ => return None,
+        };
         if !r.0.is_empty() {
             return None;
         }
@@ -161,6 +170,7 @@ impl TokenPayload {
             issued_at,
             expires_at,
             audit_ids,
+            app_cred_id,
         })
     }
 }
@@ -180,9 +190,7 @@ impl FernetKeys {
     /// Loads the key directory, creating keys `0` (staged) and `1` (primary)
     /// if it is empty.
     pub fn load_or_create(dir: &Path) -> Result<Self, IdentityError> {
-        let io = |e: std::io::Error| {
-            IdentityError::Internal(format!("fernet keys in {}: {e}", dir.display()))
-        };
+        let io = |e: std::io::Error| IdentityError::Internal(format!("fernet keys in {}: {e}", dir.display()));
         std::fs::create_dir_all(dir).map_err(io)?;
         set_private(dir, 0o700).map_err(io)?;
         let mut keys = read_keys(dir).map_err(io)?;
@@ -227,11 +235,7 @@ fn read_keys(dir: &Path) -> std::io::Result<Vec<(u32, String)>> {
     let mut keys = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
-        if let Some(index) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        {
+        if let Some(index) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) {
             keys.push((index, std::fs::read_to_string(entry.path())?));
         }
     }
@@ -269,6 +273,7 @@ mod tests {
             issued_at: now,
             expires_at: now + chrono::Duration::hours(1),
             audit_ids: vec![new_audit_id(), new_audit_id()],
+            app_cred_id: Some("0123456789abcdef0123456789abcdef".into()),
         }
     }
 

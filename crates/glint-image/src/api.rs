@@ -47,14 +47,8 @@ pub fn router(api: ImageApi) -> Router {
             get(show_image).patch(update_image).delete(delete_image),
         )
         .route("/v2/images/{id}/file", get(download).put(upload))
-        .route(
-            "/v2/images/{id}/tags/{tag}",
-            put(add_tag).delete(remove_tag),
-        )
-        .route(
-            "/v2/images/{id}/members",
-            get(list_members).post(add_member),
-        )
+        .route("/v2/images/{id}/tags/{tag}", put(add_tag).delete(remove_tag))
+        .route("/v2/images/{id}/members", get(list_members).post(add_member))
         .route(
             "/v2/images/{id}/members/{member}",
             get(show_member).put(update_member).delete(remove_member),
@@ -62,36 +56,21 @@ pub fn router(api: ImageApi) -> Router {
         .route("/v2/images/{id}/actions/deactivate", post(deactivate))
         .route("/v2/images/{id}/actions/reactivate", post(reactivate))
         .route("/v2/schemas/image", get(|| async { Json(schema::image()) }))
-        .route(
-            "/v2/schemas/images",
-            get(|| async { Json(schema::images()) }),
-        )
-        .route(
-            "/v2/schemas/member",
-            get(|| async { Json(schema::member()) }),
-        )
-        .route(
-            "/v2/schemas/members",
-            get(|| async { Json(schema::members()) }),
-        )
+        .route("/v2/schemas/images", get(|| async { Json(schema::images()) }))
+        .route("/v2/schemas/member", get(|| async { Json(schema::member()) }))
+        .route("/v2/schemas/members", get(|| async { Json(schema::members()) }))
         .fallback(fallback)
         .with_state(api)
-        .layer(axum::middleware::from_fn(
-            move |req: Request, next: Next| {
-                let www_authenticate = www_authenticate.clone();
-                negotiate_errors(req, next, www_authenticate)
-            },
-        ))
+        .layer(axum::middleware::from_fn(move |req: Request, next: Next| {
+            let www_authenticate = www_authenticate.clone();
+            negotiate_errors(req, next, www_authenticate)
+        }))
 }
 
 /// Re-renders error bodies for the request's `Accept`, as webob does, and
 /// adds `WWW-Authenticate` to 401s.
 async fn negotiate_errors(req: Request, next: Next, www_authenticate: HeaderValue) -> Response {
-    let format = ErrorFormat::from_accept(
-        req.headers()
-            .get(http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok()),
-    );
+    let format = ErrorFormat::from_accept(req.headers().get(http::header::ACCEPT).and_then(|v| v.to_str().ok()));
     let mut res = next.run(req).await;
     if res.status() == StatusCode::UNAUTHORIZED {
         res.headers_mut()
@@ -105,9 +84,7 @@ async fn negotiate_errors(req: Request, next: Next, www_authenticate: HeaderValu
     };
     let (content_type, text) = body.render(format);
     let (mut parts, _) = res.into_parts();
-    parts
-        .headers
-        .insert(http::header::CONTENT_TYPE, content_type);
+    parts.headers.insert(http::header::CONTENT_TYPE, content_type);
     parts.headers.remove(http::header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(text))
 }
@@ -197,10 +174,7 @@ pub fn image_json(image: &Image) -> Value {
     m.insert("updated_at".into(), json!(image.updated_at));
     m.insert("tags".into(), json!(image.tags));
     m.insert("self".into(), json!(format!("/v2/images/{}", image.id)));
-    m.insert(
-        "file".into(),
-        json!(format!("/v2/images/{}/file", image.id)),
-    );
+    m.insert("file".into(), json!(format!("/v2/images/{}/file", image.id)));
     m.insert("schema".into(), json!("/v2/schemas/image"));
     if let Some(loc) = &image.location {
         m.insert("stores".into(), json!(loc.store_id));
@@ -220,8 +194,7 @@ fn member_json(m: &Member) -> Value {
 }
 
 fn parse_json(body: &Bytes) -> ApiResult<Value> {
-    serde_json::from_slice(body)
-        .map_err(|_| ImageError::BadRequest("Malformed JSON in request body.".into()))
+    serde_json::from_slice(body).map_err(|_| ImageError::BadRequest("Malformed JSON in request body.".into()))
 }
 
 /// The create body → [`NewImage`], with Glance's schema rules.
@@ -235,7 +208,9 @@ fn new_image_from_json(body: Value) -> ApiResult<NewImage> {
     for (key, value) in fields {
         check_writable(&key)?;
         let mismatch = |want: &str| {
-            ImageError::BadRequest(format!("Provided object does not match schema 'image': {value} is not of type '{want}' for '{key}'"))
+            ImageError::BadRequest(format!(
+                "Provided object does not match schema 'image': {value} is not of type '{want}' for '{key}'"
+            ))
         };
         let opt_string = |v: &Value| match v {
             Value::Null => Ok(None),
@@ -254,10 +229,12 @@ fn new_image_from_json(body: Value) -> ApiResult<NewImage> {
                 new.name = name;
             }
             "visibility" => {
-                new.visibility =
-                    Some(value.as_str().and_then(|v| v.parse().ok()).ok_or_else(|| {
-                        ImageError::BadRequest(format!("Invalid visibility value: {value}"))
-                    })?)
+                new.visibility = Some(
+                    value
+                        .as_str()
+                        .and_then(|v| v.parse().ok())
+                        .ok_or_else(|| ImageError::BadRequest(format!("Invalid visibility value: {value}")))?,
+                )
             }
             "disk_format" => new.disk_format = opt_string(&value)?,
             "container_format" => new.container_format = opt_string(&value)?,
@@ -306,26 +283,17 @@ async fn create_image(State(api): State<ImageApi>, Caller(ctx): Caller, body: By
     Ok(res)
 }
 
-async fn show_image(
-    State(api): State<ImageApi>,
-    Caller(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
+async fn show_image(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult {
     Ok(Json(image_json(&api.service.get(&ctx, &id).await?)).into_response())
 }
 
-async fn list_images(
-    State(api): State<ImageApi>,
-    Caller(ctx): Caller,
-    RawQuery(query): RawQuery,
-) -> ApiResult {
+async fn list_images(State(api): State<ImageApi>, Caller(ctx): Caller, RawQuery(query): RawQuery) -> ApiResult {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .into_owned()
         .collect();
     let list_query = ListQuery::parse(&pairs)?;
     let images = api.service.list(&ctx, &list_query).await?;
-    let without_marker: Vec<&(String, String)> =
-        pairs.iter().filter(|(k, _)| k != "marker").collect();
+    let without_marker: Vec<&(String, String)> = pairs.iter().filter(|(k, _)| k != "marker").collect();
     let encode = |extra: Option<(&str, &str)>| {
         let mut s = form_urlencoded::Serializer::new(String::new());
         for (k, v) in &without_marker {
@@ -342,10 +310,7 @@ async fn list_images(
         }
     };
     let mut body = Map::new();
-    body.insert(
-        "images".into(),
-        Value::Array(images.iter().map(image_json).collect()),
-    );
+    body.insert("images".into(), Value::Array(images.iter().map(image_json).collect()));
     body.insert("first".into(), json!(encode(None)));
     body.insert("schema".into(), json!("/v2/schemas/images"));
     if list_query.limit > 0 && images.len() == list_query.limit as usize {
@@ -365,9 +330,7 @@ fn parse_patch(body: Value) -> ApiResult<Vec<PatchOp>> {
     let mut ops = Vec::with_capacity(items.len());
     for item in items {
         let Value::Object(mut obj) = item else {
-            return Err(ImageError::BadRequest(
-                "Operations must be JSON objects.".into(),
-            ));
+            return Err(ImageError::BadRequest("Operations must be JSON objects.".into()));
         };
         // 2.1: {"op": "add", "path": …}; 2.0 draft: {"add": "/path", …}.
         let (op, path) = match (obj.remove("op"), obj.remove("path")) {
@@ -377,9 +340,7 @@ fn parse_patch(body: Value) -> ApiResult<Vec<PatchOp>> {
                     obj.remove(*k)
                         .and_then(|p| p.as_str().map(|p| (k.to_string(), p.to_owned())))
                 });
-                found.ok_or_else(|| {
-                    ImageError::BadRequest("Unable to find 'op' in JSON Schema change".into())
-                })?
+                found.ok_or_else(|| ImageError::BadRequest("Unable to find 'op' in JSON Schema change".into()))?
             }
             _ => {
                 return Err(ImageError::BadRequest(
@@ -433,11 +394,7 @@ async fn update_image(
     Ok(Json(image_json(&image)).into_response())
 }
 
-async fn delete_image(
-    State(api): State<ImageApi>,
-    Caller(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
+async fn delete_image(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult {
     api.service.delete(&ctx, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -456,9 +413,7 @@ async fn upload(
                 .ok()
                 .and_then(|s| s.trim().parse::<u64>().ok())
                 .ok_or_else(|| {
-                    ImageError::BadRequest(
-                        "x-openstack-image-size must be a non-negative integer.".into(),
-                    )
+                    ImageError::BadRequest("x-openstack-image-size must be a non-negative integer.".into())
                 })?,
         ),
     };
@@ -530,31 +485,19 @@ async fn remove_tag(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn deactivate(
-    State(api): State<ImageApi>,
-    Caller(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
+async fn deactivate(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult {
     api.service.deactivate(&ctx, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn reactivate(
-    State(api): State<ImageApi>,
-    Caller(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
+async fn reactivate(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult {
     api.service.reactivate(&ctx, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 // ---- members ---------------------------------------------------------------
 
-async fn list_members(
-    State(api): State<ImageApi>,
-    Caller(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
+async fn list_members(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult {
     let members = api.service.members(&ctx, &id).await?;
     let list: Vec<Value> = members.iter().map(member_json).collect();
     Ok(Json(json!({"members": list, "schema": "/v2/schemas/members"})).into_response())
@@ -595,13 +538,8 @@ async fn update_member(
         .get("status")
         .and_then(Value::as_str)
         .and_then(|s| s.parse().ok())
-        .ok_or_else(|| {
-            ImageError::BadRequest("Status must be one of: pending, accepted, rejected".into())
-        })?;
-    let member = api
-        .service
-        .set_member_status(&ctx, &id, &member, status)
-        .await?;
+        .ok_or_else(|| ImageError::BadRequest("Status must be one of: pending, accepted, rejected".into()))?;
+    let member = api.service.set_member_status(&ctx, &id, &member, status).await?;
     Ok(Json(member_json(&member)).into_response())
 }
 

@@ -44,9 +44,9 @@ fn image_from_row(row: &SqliteRow) -> Result<Image, ImageError> {
         status: status
             .parse()
             .map_err(|_| ImageError::Internal(format!("bad status {status} in database")))?,
-        visibility: visibility.parse().map_err(|_| {
-            ImageError::Internal(format!("bad visibility {visibility} in database"))
-        })?,
+        visibility: visibility
+            .parse()
+            .map_err(|_| ImageError::Internal(format!("bad visibility {visibility} in database")))?,
         disk_format: row.get("disk_format"),
         container_format: row.get("container_format"),
         size: row.get::<Option<i64>, _>("size").map(|v| v as u64),
@@ -180,11 +180,7 @@ impl ImageDb {
 
     /// Writes the user-editable fields of `image` if it is still in `expected` status.
     /// Returns false when the status changed underneath (a concurrent request won).
-    pub async fn update_metadata(
-        &self,
-        image: &Image,
-        expected: ImageStatus,
-    ) -> Result<bool, ImageError> {
+    pub async fn update_metadata(&self, image: &Image, expected: ImageStatus) -> Result<bool, ImageError> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE images SET name = ?, visibility = ?, disk_format = ?, container_format = ?, protected = ?,
@@ -234,14 +230,9 @@ impl ImageDb {
             return Ok(());
         }
         let ids: Vec<String> = images.iter().map(|i| i.id.clone()).collect();
-        let index: HashMap<&str, usize> = ids
-            .iter()
-            .enumerate()
-            .map(|(n, id)| (id.as_str(), n))
-            .collect();
+        let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(n, id)| (id.as_str(), n)).collect();
 
-        let mut qb =
-            QueryBuilder::<Sqlite>::new("SELECT image_id, value FROM image_tags WHERE 1=1");
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT image_id, value FROM image_tags WHERE 1=1");
         push_in(&mut qb, "image_id", &ids);
         qb.push(" ORDER BY value");
         for row in qb.build().fetch_all(&self.pool).await? {
@@ -249,32 +240,23 @@ impl ImageDb {
                 images[n].tags.push(row.get("value"));
             }
         }
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "SELECT image_id, name, value FROM image_properties WHERE 1=1",
-        );
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT image_id, name, value FROM image_properties WHERE 1=1");
         push_in(&mut qb, "image_id", &ids);
         for row in qb.build().fetch_all(&self.pool).await? {
             if let Some(&n) = index.get(row.get::<&str, _>("image_id")) {
-                images[n]
-                    .properties
-                    .insert(row.get("name"), row.get("value"));
+                images[n].properties.insert(row.get("name"), row.get("value"));
             }
         }
         Ok(())
     }
 
-    pub async fn membership(
-        &self,
-        image_id: &str,
-        project_id: &str,
-    ) -> Result<Option<MemberStatus>, ImageError> {
-        let status: Option<String> = sqlx::query_scalar(
-            "SELECT status FROM image_members WHERE image_id = ? AND member = ?",
-        )
-        .bind(image_id)
-        .bind(project_id)
-        .fetch_optional(&self.pool)
-        .await?;
+    pub async fn membership(&self, image_id: &str, project_id: &str) -> Result<Option<MemberStatus>, ImageError> {
+        let status: Option<String> =
+            sqlx::query_scalar("SELECT status FROM image_members WHERE image_id = ? AND member = ?")
+                .bind(image_id)
+                .bind(project_id)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(status.and_then(|s| s.parse().ok()))
     }
 
@@ -285,8 +267,7 @@ impl ImageDb {
         q: &ListQuery,
         marker: Option<&Image>,
     ) -> Result<Vec<Image>, ImageError> {
-        let mut qb =
-            QueryBuilder::<Sqlite>::new("SELECT i.* FROM images i WHERE i.status != 'deleted'");
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT i.* FROM images i WHERE i.status != 'deleted'");
         self.push_visibility(&mut qb, ctx, q);
         if let Some(ids) = &q.ids {
             push_in(&mut qb, "i.id", ids);
@@ -316,11 +297,9 @@ impl ImageDb {
             qb.push(" AND i.protected = ").push_bind(p as i64);
         }
         for tag in &q.tags {
-            qb.push(
-                " AND EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = i.id AND t.value = ",
-            )
-            .push_bind(tag.as_str())
-            .push(")");
+            qb.push(" AND EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = i.id AND t.value = ")
+                .push_bind(tag.as_str())
+                .push(")");
         }
         for (name, value) in &q.properties {
             qb.push(" AND EXISTS (SELECT 1 FROM image_properties p WHERE p.image_id = i.id AND p.name = ")
@@ -361,25 +340,15 @@ impl ImageDb {
         qb.push(order.join(", "));
         qb.push(" LIMIT ").push_bind(q.limit as i64);
         let rows = qb.build().fetch_all(&self.pool).await?;
-        let mut images = rows
-            .iter()
-            .map(image_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut images = rows.iter().map(image_from_row).collect::<Result<Vec<_>, _>>()?;
         self.attach_tags_and_properties(&mut images).await?;
         Ok(images)
     }
 
-    fn push_visibility<'a>(
-        &self,
-        qb: &mut QueryBuilder<'a, Sqlite>,
-        ctx: &'a RequestContext,
-        q: &ListQuery,
-    ) {
+    fn push_visibility<'a>(&self, qb: &mut QueryBuilder<'a, Sqlite>, ctx: &'a RequestContext, q: &ListQuery) {
         let member_clause = |qb: &mut QueryBuilder<'a, Sqlite>, project: &'a str| {
-            qb.push(
-                "EXISTS (SELECT 1 FROM image_members m WHERE m.image_id = i.id AND m.member = ",
-            )
-            .push_bind(project);
+            qb.push("EXISTS (SELECT 1 FROM image_members m WHERE m.image_id = i.id AND m.member = ")
+                .push_bind(project);
             if let MemberStatusFilter::Only(s) = q.member_status {
                 qb.push(" AND m.status = ").push_bind(s.as_str());
             }
@@ -438,12 +407,8 @@ impl ImageDb {
             match key {
                 SortKey::Name => SortValue::Text(marker.name.clone().unwrap_or_default()),
                 SortKey::Status => SortValue::Text(marker.status.as_str().to_owned()),
-                SortKey::ContainerFormat => {
-                    SortValue::Text(marker.container_format.clone().unwrap_or_default())
-                }
-                SortKey::DiskFormat => {
-                    SortValue::Text(marker.disk_format.clone().unwrap_or_default())
-                }
+                SortKey::ContainerFormat => SortValue::Text(marker.container_format.clone().unwrap_or_default()),
+                SortKey::DiskFormat => SortValue::Text(marker.disk_format.clone().unwrap_or_default()),
                 SortKey::Size => SortValue::Int(marker.size.map_or(-1, |s| s as i64)),
                 SortKey::Id => SortValue::Text(marker.id.clone()),
                 SortKey::CreatedAt => SortValue::Text(marker.created_at.clone()),
@@ -473,12 +438,7 @@ impl ImageDb {
     }
 
     /// `from` → `to` if the image is still in `from`; false otherwise.
-    pub async fn transition(
-        &self,
-        id: &str,
-        from: ImageStatus,
-        to: ImageStatus,
-    ) -> Result<bool, ImageError> {
+    pub async fn transition(&self, id: &str, from: ImageStatus, to: ImageStatus) -> Result<bool, ImageError> {
         Ok(
             sqlx::query("UPDATE images SET status = ?, updated_at = ? WHERE id = ? AND status = ?")
                 .bind(to.as_str())
@@ -546,9 +506,10 @@ impl ImageDb {
 
     /// Every location a live image record points at.
     pub async fn referenced_locations(&self) -> Result<Vec<Location>, ImageError> {
-        let rows = sqlx::query("SELECT store_id, location FROM images WHERE location IS NOT NULL AND status != 'deleted'")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT store_id, location FROM images WHERE location IS NOT NULL AND status != 'deleted'")
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows
             .iter()
             .map(|r| Location {
@@ -561,20 +522,14 @@ impl ImageDb {
     // ---- members ---------------------------------------------------------
 
     pub async fn members(&self, image_id: &str) -> Result<Vec<Member>, ImageError> {
-        let rows = sqlx::query(
-            "SELECT * FROM image_members WHERE image_id = ? ORDER BY created_at, member",
-        )
-        .bind(image_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query("SELECT * FROM image_members WHERE image_id = ? ORDER BY created_at, member")
+            .bind(image_id)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.iter().map(member_from_row).collect())
     }
 
-    pub async fn member(
-        &self,
-        image_id: &str,
-        member_id: &str,
-    ) -> Result<Option<Member>, ImageError> {
+    pub async fn member(&self, image_id: &str, member_id: &str) -> Result<Option<Member>, ImageError> {
         let row = sqlx::query("SELECT * FROM image_members WHERE image_id = ? AND member = ?")
             .bind(image_id)
             .bind(member_id)
@@ -584,21 +539,21 @@ impl ImageDb {
     }
 
     pub async fn add_member(&self, member: &Member) -> Result<(), ImageError> {
-        let res = sqlx::query("INSERT INTO image_members (image_id, member, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(&member.image_id)
-            .bind(&member.member_id)
-            .bind(member.status.as_str())
-            .bind(&member.created_at)
-            .bind(&member.updated_at)
-            .execute(&self.pool)
-            .await;
+        let res = sqlx::query(
+            "INSERT INTO image_members (image_id, member, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&member.image_id)
+        .bind(&member.member_id)
+        .bind(member.status.as_str())
+        .bind(&member.created_at)
+        .bind(&member.updated_at)
+        .execute(&self.pool)
+        .await;
         match res {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                Err(ImageError::Conflict(format!(
-                    "Member {} already exists for image {}",
-                    member.member_id, member.image_id
-                )))
-            }
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ImageError::Conflict(format!(
+                "Member {} already exists for image {}",
+                member.member_id, member.image_id
+            ))),
             other => other.map(|_| ()).map_err(Into::into),
         }
     }
@@ -617,17 +572,17 @@ impl ImageDb {
         member_id: &str,
         status: MemberStatus,
     ) -> Result<bool, ImageError> {
-        Ok(sqlx::query(
-            "UPDATE image_members SET status = ?, updated_at = ? WHERE image_id = ? AND member = ?",
+        Ok(
+            sqlx::query("UPDATE image_members SET status = ?, updated_at = ? WHERE image_id = ? AND member = ?")
+                .bind(status.as_str())
+                .bind(crate::model::now_timestamp())
+                .bind(image_id)
+                .bind(member_id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                == 1,
         )
-        .bind(status.as_str())
-        .bind(crate::model::now_timestamp())
-        .bind(image_id)
-        .bind(member_id)
-        .execute(&self.pool)
-        .await?
-        .rows_affected()
-            == 1)
     }
 
     pub async fn remove_member(&self, image_id: &str, member_id: &str) -> Result<bool, ImageError> {

@@ -38,9 +38,9 @@ pub enum ImageError {
 impl From<StoreError> for ImageError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::TooLarge { limit } => {
-                Self::TooLarge(format!("Image exceeds the storage quota: the image size cap is {limit} bytes."))
-            }
+            StoreError::TooLarge { limit } => Self::TooLarge(format!(
+                "Image exceeds the storage quota: the image size cap is {limit} bytes."
+            )),
             StoreError::SizeMismatch { expected, actual } => Self::BadRequest(format!(
                 "Image size mismatch: x-openstack-image-size says {expected} bytes but {actual} were sent."
             )),
@@ -64,9 +64,7 @@ impl ImageError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Database(_) | Self::Store(_) | Self::Internal(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            Self::Database(_) | Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -98,10 +96,7 @@ impl ErrorFormat {
             .split(',')
             .map(|t| t.split(';').next().unwrap_or("").trim())
             .collect();
-        if types
-            .iter()
-            .any(|t| *t == "text/html" || *t == "*/*" || *t == "text/*")
-        {
+        if types.iter().any(|t| *t == "text/html" || *t == "*/*" || *t == "text/*") {
             Self::Html
         } else if types.contains(&"application/json") {
             Self::Json
@@ -135,10 +130,7 @@ impl GlanceErrorBody {
                     "code": self.status_line(),
                     "title": self.status.canonical_reason().unwrap_or(""),
                 });
-                (
-                    HeaderValue::from_static("application/json"),
-                    body.to_string(),
-                )
+                (HeaderValue::from_static("application/json"), body.to_string())
             }
             ErrorFormat::Html => {
                 let status = self.status_line();
@@ -150,12 +142,7 @@ impl GlanceErrorBody {
                 (HeaderValue::from_static("text/html; charset=UTF-8"), body)
             }
             ErrorFormat::Plain => {
-                let body = format!(
-                    "{}\n\n{}\n\n{}\n",
-                    self.status_line(),
-                    self.explanation,
-                    detail_block
-                );
+                let body = format!("{}\n\n{}\n\n{}\n", self.status_line(), self.explanation, detail_block);
                 (HeaderValue::from_static("text/plain; charset=UTF-8"), body)
             }
         }
@@ -200,8 +187,7 @@ impl IntoResponse for ImageError {
         };
         let (content_type, text) = body.render(ErrorFormat::Html);
         let mut res = (status, text).into_response();
-        res.headers_mut()
-            .insert(http::header::CONTENT_TYPE, content_type);
+        res.headers_mut().insert(http::header::CONTENT_TYPE, content_type);
         if let Self::RangeNotSatisfiable { size } = self {
             if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
                 res.headers_mut().insert(http::header::CONTENT_RANGE, v);
@@ -210,7 +196,9 @@ impl IntoResponse for ImageError {
         if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
             res.headers_mut().insert(
                 "accept-patch",
-                HeaderValue::from_static("application/openstack-images-v2.0-json-patch, application/openstack-images-v2.1-json-patch"),
+                HeaderValue::from_static(
+                    "application/openstack-images-v2.0-json-patch, application/openstack-images-v2.1-json-patch",
+                ),
             );
         }
         res.extensions_mut().insert(body);
@@ -241,10 +229,7 @@ mod tests {
         let (ct, json) = not_found().render(ErrorFormat::Json);
         assert_eq!(ct, "application/json");
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-        assert_eq!(
-            v["message"],
-            "No image found with ID no-such-image<br /><br />\n\n\n"
-        );
+        assert_eq!(v["message"], "No image found with ID no-such-image<br /><br />\n\n\n");
         assert_eq!(v["code"], "404 Not Found");
         assert_eq!(v["title"], "Not Found");
     }
@@ -252,14 +237,8 @@ mod tests {
     #[test]
     fn accept_negotiation() {
         assert_eq!(ErrorFormat::from_accept(None), ErrorFormat::Html);
-        assert_eq!(
-            ErrorFormat::from_accept(Some("application/json")),
-            ErrorFormat::Json
-        );
+        assert_eq!(ErrorFormat::from_accept(Some("application/json")), ErrorFormat::Json);
         assert_eq!(ErrorFormat::from_accept(Some("*/*")), ErrorFormat::Html);
-        assert_eq!(
-            ErrorFormat::from_accept(Some("text/plain")),
-            ErrorFormat::Plain
-        );
+        assert_eq!(ErrorFormat::from_accept(Some("text/plain")), ErrorFormat::Plain);
     }
 }

@@ -45,16 +45,13 @@ impl SortKey {
     }
 
     fn parse(s: &str) -> Result<Self, ImageError> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                let all: Vec<&str> = Self::ALL.iter().map(|k| k.as_str()).collect();
-                ImageError::BadRequest(format!(
-                    "Invalid sort key: {s}. It must be one of the following: {}.",
-                    all.join(", ")
-                ))
-            })
+        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
+            let all: Vec<&str> = Self::ALL.iter().map(|k| k.as_str()).collect();
+            ImageError::BadRequest(format!(
+                "Invalid sort key: {s}. It must be one of the following: {}.",
+                all.join(", ")
+            ))
+        })
     }
 }
 
@@ -69,9 +66,7 @@ impl SortDir {
         match s {
             "asc" => Ok(Self::Asc),
             "desc" => Ok(Self::Desc),
-            _ => Err(ImageError::BadRequest(format!(
-                "Invalid sort direction: {s}"
-            ))),
+            _ => Err(ImageError::BadRequest(format!("Invalid sort direction: {s}"))),
         }
     }
 }
@@ -143,10 +138,7 @@ impl Default for ListQuery {
         Self {
             limit: DEFAULT_LIMIT,
             marker: None,
-            sort: vec![
-                (SortKey::CreatedAt, SortDir::Desc),
-                (SortKey::Id, SortDir::Desc),
-            ],
+            sort: vec![(SortKey::CreatedAt, SortDir::Desc), (SortKey::Id, SortDir::Desc)],
             ids: None,
             names: None,
             statuses: None,
@@ -236,9 +228,7 @@ fn parse_time_filter(key: &str, value: &str) -> Result<(CmpOp, String), ImageErr
     };
     let parsed = chrono::DateTime::parse_from_rfc3339(rest)
         .map(|d| d.with_timezone(&chrono::Utc))
-        .or_else(|_| {
-            chrono::NaiveDateTime::parse_from_str(rest, "%Y-%m-%dT%H:%M:%S").map(|n| n.and_utc())
-        })
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(rest, "%Y-%m-%dT%H:%M:%S").map(|n| n.and_utc()))
         .map_err(|_| {
             bad(format!(
                 "Invalid value '{value}' for parameter '{key}': expected an ISO 8601 time."
@@ -257,9 +247,7 @@ impl ListQuery {
         for (key, value) in pairs {
             match key.as_str() {
                 "limit" => {
-                    let n: i64 = value
-                        .parse()
-                        .map_err(|_| bad("limit param must be an integer"))?;
+                    let n: i64 = value.parse().map_err(|_| bad("limit param must be an integer"))?;
                     if n < 0 {
                         return Err(bad("limit param must be positive"));
                     }
@@ -282,10 +270,7 @@ impl ListQuery {
                     q.statuses = Some(
                         parse_in_list(value)?
                             .iter()
-                            .map(|s| {
-                                s.parse()
-                                    .map_err(|_| bad(format!("Invalid status value: {s}")))
-                            })
+                            .map(|s| s.parse().map_err(|_| bad(format!("Invalid status value: {s}"))))
                             .collect::<Result<_, _>>()?,
                     )
                 }
@@ -295,18 +280,16 @@ impl ListQuery {
                     q.visibility = Some(match value.as_str() {
                         "all" => VisibilityFilter::All,
                         v => VisibilityFilter::Only(
-                            v.parse()
-                                .map_err(|_| bad(format!("Invalid visibility value: {v}")))?,
+                            v.parse().map_err(|_| bad(format!("Invalid visibility value: {v}")))?,
                         ),
                     })
                 }
                 "member_status" => {
                     q.member_status = match value.as_str() {
                         "all" => MemberStatusFilter::All,
-                        v => MemberStatusFilter::Only(
-                            v.parse()
-                                .map_err(|_| bad(format!("Invalid status value: {v}")))?,
-                        ),
+                        v => {
+                            MemberStatusFilter::Only(v.parse().map_err(|_| bad(format!("Invalid status value: {v}")))?)
+                        }
                     }
                 }
                 "owner" => q.owner = Some(value.clone()),
@@ -317,11 +300,7 @@ impl ListQuery {
                 "size_max" => q.size_max = Some(parse_u64(key, value)?),
                 "created_at" => q.created_at.push(parse_time_filter(key, value)?),
                 "updated_at" => q.updated_at.push(parse_time_filter(key, value)?),
-                "changes-since" => {
-                    return Err(bad(
-                        "The 'changes-since' filter is no longer available on v2.",
-                    ))
-                }
+                "changes-since" => return Err(bad("The 'changes-since' filter is no longer available on v2.")),
                 _ => q.properties.push((key.clone(), value.clone())),
             }
         }
@@ -332,9 +311,7 @@ impl ListQuery {
             q.sort = sort;
         } else if !sort_keys.is_empty() {
             if sort_dirs.len() > 1 && sort_dirs.len() != sort_keys.len() {
-                return Err(bad(
-                    "Number of sort dirs does not match the number of sort keys",
-                ));
+                return Err(bad("Number of sort dirs does not match the number of sort keys"));
             }
             let default_dir = sort_dirs.first().copied().unwrap_or(SortDir::Desc);
             q.sort = sort_keys
@@ -358,8 +335,7 @@ mod tests {
     use super::*;
 
     fn parse(q: &str) -> Result<ListQuery, ImageError> {
-        let pairs: Vec<(String, String)> =
-            form_urlencoded::parse(q.as_bytes()).into_owned().collect();
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(q.as_bytes()).into_owned().collect();
         ListQuery::parse(&pairs)
     }
 
@@ -369,15 +345,9 @@ mod tests {
         assert_eq!(q.limit, 25);
         assert_eq!(
             q.sort,
-            vec![
-                (SortKey::CreatedAt, SortDir::Desc),
-                (SortKey::Id, SortDir::Desc)
-            ]
+            vec![(SortKey::CreatedAt, SortDir::Desc), (SortKey::Id, SortDir::Desc)]
         );
-        assert_eq!(
-            q.member_status,
-            MemberStatusFilter::Only(MemberStatus::Accepted)
-        );
+        assert_eq!(q.member_status, MemberStatusFilter::Only(MemberStatus::Accepted));
         assert!(!q.os_hidden);
     }
 
@@ -385,12 +355,8 @@ mod tests {
     fn limits() {
         assert_eq!(parse("limit=5000").unwrap().limit, 1000);
         assert_eq!(parse("limit=0").unwrap().limit, 0);
-        assert!(
-            matches!(parse("limit=abc"), Err(ImageError::BadRequest(m)) if m == "limit param must be an integer")
-        );
-        assert!(
-            matches!(parse("limit=-1"), Err(ImageError::BadRequest(m)) if m == "limit param must be positive")
-        );
+        assert!(matches!(parse("limit=abc"), Err(ImageError::BadRequest(m)) if m == "limit param must be an integer"));
+        assert!(matches!(parse("limit=-1"), Err(ImageError::BadRequest(m)) if m == "limit param must be positive"));
     }
 
     #[test]
@@ -420,44 +386,27 @@ mod tests {
 
     #[test]
     fn in_lists_and_filters() {
-        assert_eq!(
-            parse_in_list("in:a,\"b,c\",d").unwrap(),
-            vec!["a", "b,c", "d"]
-        );
+        assert_eq!(parse_in_list("in:a,\"b,c\",d").unwrap(), vec!["a", "b,c", "d"]);
         assert_eq!(parse_in_list("plain,comma").unwrap(), vec!["plain,comma"]);
         assert!(parse_in_list("in:\"open").is_err());
-        let q = parse("name=in:x,y&status=in:active,queued&tag=a&tag=b&os_hidden=true&custom=1")
-            .unwrap();
+        let q = parse("name=in:x,y&status=in:active,queued&tag=a&tag=b&os_hidden=true&custom=1").unwrap();
         assert_eq!(q.names, Some(vec!["x".into(), "y".into()]));
-        assert_eq!(
-            q.statuses,
-            Some(vec![ImageStatus::Active, ImageStatus::Queued])
-        );
+        assert_eq!(q.statuses, Some(vec![ImageStatus::Active, ImageStatus::Queued]));
         assert_eq!(q.tags, vec!["a", "b"]);
         assert!(q.os_hidden);
         assert_eq!(q.properties, vec![("custom".to_string(), "1".to_string())]);
         assert!(parse("status=bogus").is_err());
         assert!(parse("visibility=everyone").is_err());
-        assert_eq!(
-            parse("visibility=all").unwrap().visibility,
-            Some(VisibilityFilter::All)
-        );
+        assert_eq!(parse("visibility=all").unwrap().visibility, Some(VisibilityFilter::All));
         assert!(parse("protected=True").is_err());
         assert!(parse("changes-since=2020-01-01").is_err());
     }
 
     #[test]
     fn time_filters_normalise() {
-        let q = parse("created_at=gte:2026-01-02T03:04:05%2B01:00&updated_at=2026-01-01T00:00:00Z")
-            .unwrap();
-        assert_eq!(
-            q.created_at,
-            vec![(CmpOp::Gte, "2026-01-02T02:04:05Z".to_string())]
-        );
-        assert_eq!(
-            q.updated_at,
-            vec![(CmpOp::Eq, "2026-01-01T00:00:00Z".to_string())]
-        );
+        let q = parse("created_at=gte:2026-01-02T03:04:05%2B01:00&updated_at=2026-01-01T00:00:00Z").unwrap();
+        assert_eq!(q.created_at, vec![(CmpOp::Gte, "2026-01-02T02:04:05Z".to_string())]);
+        assert_eq!(q.updated_at, vec![(CmpOp::Eq, "2026-01-01T00:00:00Z".to_string())]);
         assert!(parse("created_at=gte:yesterday").is_err());
         assert_eq!(parse("size_min=10&size_max=20").unwrap().size_max, Some(20));
         assert!(parse("size_min=-3").is_err());

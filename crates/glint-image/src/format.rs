@@ -40,8 +40,7 @@ pub struct Inspection {
 }
 
 fn be_u32(b: &[u8], at: usize) -> Option<u32> {
-    b.get(at..at + 4)
-        .map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+    b.get(at..at + 4).map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
 }
 
 fn be_u64(b: &[u8], at: usize) -> Option<u64> {
@@ -61,11 +60,7 @@ pub fn inspect(head: &[u8], total_size: u64) -> Inspection {
     if head.starts_with(b"QFI\xfb") {
         let version = be_u32(head, 4).unwrap_or(0);
         let backing_file_offset = be_u64(head, 8).unwrap_or(0);
-        let incompatible = if version >= 3 {
-            be_u64(head, 72).unwrap_or(0)
-        } else {
-            0
-        };
+        let incompatible = if version >= 3 { be_u64(head, 72).unwrap_or(0) } else { 0 };
         // Bit 2 of the incompatible features: an external data file.
         let unsafe_reason = if backing_file_offset != 0 {
             Some("qcow2 images with a backing file are not allowed".to_owned())
@@ -111,9 +106,7 @@ pub fn inspect(head: &[u8], total_size: u64) -> Inspection {
             unsafe_reason: None,
         };
     }
-    if head.get(510..512) == Some([0x55, 0xAA].as_slice())
-        && head.get(512..520) == Some(b"EFI PART".as_slice())
-    {
+    if head.get(510..512) == Some([0x55, 0xAA].as_slice()) && head.get(512..520) == Some(b"EFI PART".as_slice()) {
         return Inspection {
             format: DetectedFormat::Gpt,
             virtual_size: Some(total_size),
@@ -162,9 +155,7 @@ mod tests {
         assert_eq!(i.format, DetectedFormat::Qcow2);
         assert_eq!(i.virtual_size, Some(64 << 20));
         assert!(i.unsafe_reason.is_none());
-        assert!(inspect(&qcow2_header(1, 0x200, 0), 512)
-            .unsafe_reason
-            .is_some());
+        assert!(inspect(&qcow2_header(1, 0x200, 0), 512).unsafe_reason.is_some());
         assert!(inspect(&qcow2_header(1, 0, 4), 512).unsafe_reason.is_some());
     }
 

@@ -134,16 +134,7 @@ impl FromStr for MemberStatus {
 pub const DISK_FORMATS: &[&str] = &[
     "ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop",
 ];
-pub const CONTAINER_FORMATS: &[&str] = &[
-    "ami",
-    "ari",
-    "aki",
-    "bare",
-    "ovf",
-    "ova",
-    "docker",
-    "compressed",
-];
+pub const CONTAINER_FORMATS: &[&str] = &["ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed"];
 
 /// Where an image's bytes live.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -156,11 +156,7 @@ mod tests {
         assert!(may_download(&reader) && !may_download(&ctx("p", &[])));
         assert!(may_deactivate(&admin) && !may_deactivate(&member));
         assert!(may_set_member_status(&member, "p") && !may_set_member_status(&member, "q"));
-        assert!(
-            may_set_owner(&member, "p")
-                && !may_set_owner(&member, "q")
-                && may_set_owner(&admin, "q")
-        );
+        assert!(may_set_owner(&member, "p") && !may_set_owner(&member, "q") && may_set_owner(&admin, "q"));
         let unscoped = RequestContext {
             user_id: "u".into(),
             project_id: None,

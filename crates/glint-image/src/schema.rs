@@ -12,8 +12,7 @@ fn nullable_enum(values: &[&str]) -> Value {
 }
 
 pub fn image() -> Value {
-    let uuid_pattern =
-        "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$";
+    let uuid_pattern = "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$";
     let statuses: Vec<&str> = ImageStatus::ALL.iter().map(|s| s.as_str()).collect();
     let visibilities: Vec<&str> = Visibility::ALL.iter().map(|v| v.as_str()).collect();
     json!({

@@ -13,8 +13,7 @@ use crate::db::{ImageDb, UploadedData};
 use crate::filter::ListQuery;
 use crate::format::{inspect, matches_disk_format, INSPECT_BYTES};
 use crate::model::{
-    now_timestamp, Image, ImageStatus, Location, Member, MemberStatus, Visibility,
-    CONTAINER_FORMATS, DISK_FORMATS,
+    now_timestamp, Image, ImageStatus, Location, Member, MemberStatus, Visibility, CONTAINER_FORMATS, DISK_FORMATS,
 };
 use crate::policy;
 use crate::ImageError;
@@ -62,14 +61,10 @@ pub const RESERVED: &[&str] = &["location", "deleted", "deleted_at"];
 /// Refuses names of read-only and reserved attributes (403), as Glance.
 pub fn check_writable(name: &str) -> Result<(), ImageError> {
     if READ_ONLY.contains(&name) {
-        return Err(ImageError::Forbidden(format!(
-            "Attribute '{name}' is read-only."
-        )));
+        return Err(ImageError::Forbidden(format!("Attribute '{name}' is read-only.")));
     }
     if RESERVED.contains(&name) || name.starts_with("os_glance") {
-        return Err(ImageError::Forbidden(format!(
-            "Attribute '{name}' is reserved."
-        )));
+        return Err(ImageError::Forbidden(format!("Attribute '{name}' is reserved.")));
     }
     Ok(())
 }
@@ -120,9 +115,7 @@ pub struct ImageService {
 }
 
 fn forbidden(action: &str) -> ImageError {
-    ImageError::Forbidden(format!(
-        "You are not authorized to complete {action} action."
-    ))
+    ImageError::Forbidden(format!("You are not authorized to complete {action} action."))
 }
 
 fn not_found(id: &str) -> ImageError {
@@ -229,11 +222,7 @@ impl ImageService {
         Ok(image)
     }
 
-    pub async fn list(
-        &self,
-        ctx: &RequestContext,
-        query: &ListQuery,
-    ) -> Result<Vec<Image>, ImageError> {
+    pub async fn list(&self, ctx: &RequestContext, query: &ListQuery) -> Result<Vec<Image>, ImageError> {
         let marker = match &query.marker {
             Some(m) => Some(
                 self.visible_image(ctx, m, |id| {
@@ -320,12 +309,7 @@ impl ImageService {
         Ok(image)
     }
 
-    pub async fn update(
-        &self,
-        ctx: &RequestContext,
-        id: &str,
-        ops: Vec<PatchOp>,
-    ) -> Result<Image, ImageError> {
+    pub async fn update(&self, ctx: &RequestContext, id: &str, ops: Vec<PatchOp>) -> Result<Image, ImageError> {
         let mut image = self.get(ctx, id).await?;
         if !policy::may_modify(ctx, &image) {
             return Err(forbidden("modify_image"));
@@ -355,12 +339,7 @@ impl ImageService {
         Ok(image)
     }
 
-    fn apply(
-        &self,
-        ctx: &RequestContext,
-        image: &mut Image,
-        op: PatchOp,
-    ) -> Result<(), ImageError> {
+    fn apply(&self, ctx: &RequestContext, image: &mut Image, op: PatchOp) -> Result<(), ImageError> {
         let (path, value, kind) = match op {
             PatchOp::Add { path, value } => (path, Some(value), "add"),
             PatchOp::Replace { path, value } => (path, Some(value), "replace"),
@@ -370,13 +349,9 @@ impl ImageService {
             .strip_prefix('/')
             .filter(|n| !n.is_empty() && !n.contains('/'))
             .map(|n| n.replace("~1", "/").replace("~0", "~"))
-            .ok_or_else(|| {
-                ImageError::BadRequest(format!("Invalid JSON pointer for this resource: '{path}'"))
-            })?;
+            .ok_or_else(|| ImageError::BadRequest(format!("Invalid JSON pointer for this resource: '{path}'")))?;
         check_writable(&name)?;
-        let bad_type = |want: &str| {
-            ImageError::BadRequest(format!("Invalid value for '{name}': expected {want}."))
-        };
+        let bad_type = |want: &str| ImageError::BadRequest(format!("Invalid value for '{name}': expected {want}."));
         let base = matches!(
             name.as_str(),
             "name"
@@ -393,9 +368,7 @@ impl ImageService {
         );
         if base {
             let Some(value) = value else {
-                return Err(ImageError::Forbidden(format!(
-                    "Property {name} may not be removed."
-                )));
+                return Err(ImageError::Forbidden(format!("Property {name} may not be removed.")));
             };
             match name.as_str() {
                 "id" => return Err(ImageError::Forbidden("Attribute 'id' is read-only.".into())),
@@ -416,27 +389,12 @@ impl ImageService {
                     }
                     image.visibility = v;
                 }
-                "protected" => {
-                    image.protected = value.as_bool().ok_or_else(|| bad_type("a boolean"))?
-                }
-                "os_hidden" => {
-                    image.os_hidden = value.as_bool().ok_or_else(|| bad_type("a boolean"))?
-                }
-                "min_disk" => {
-                    image.min_disk = value
-                        .as_u64()
-                        .ok_or_else(|| bad_type("a non-negative integer"))?
-                }
-                "min_ram" => {
-                    image.min_ram = value
-                        .as_u64()
-                        .ok_or_else(|| bad_type("a non-negative integer"))?
-                }
+                "protected" => image.protected = value.as_bool().ok_or_else(|| bad_type("a boolean"))?,
+                "os_hidden" => image.os_hidden = value.as_bool().ok_or_else(|| bad_type("a boolean"))?,
+                "min_disk" => image.min_disk = value.as_u64().ok_or_else(|| bad_type("a non-negative integer"))?,
+                "min_ram" => image.min_ram = value.as_u64().ok_or_else(|| bad_type("a non-negative integer"))?,
                 "owner" => {
-                    let owner = value
-                        .as_str()
-                        .ok_or_else(|| bad_type("a string"))?
-                        .to_owned();
+                    let owner = value.as_str().ok_or_else(|| bad_type("a string"))?.to_owned();
                     if !ctx.is_admin() {
                         return Err(ImageError::Forbidden(
                             "Attribute 'owner' can only be changed by an administrator.".into(),
@@ -488,9 +446,7 @@ impl ImageService {
         match (kind, value) {
             ("remove", _) => {
                 if image.properties.remove(&name).is_none() {
-                    return Err(ImageError::Conflict(format!(
-                        "Property {name} does not exist."
-                    )));
+                    return Err(ImageError::Conflict(format!("Property {name} does not exist.")));
                 }
             }
             (kind, Some(Value::String(s))) => {
@@ -500,9 +456,7 @@ impl ImageService {
                     ));
                 }
                 if kind == "replace" && !image.properties.contains_key(&name) {
-                    return Err(ImageError::Conflict(format!(
-                        "Property {name} does not exist."
-                    )));
+                    return Err(ImageError::Conflict(format!("Property {name} does not exist.")));
                 }
                 image.properties.insert(name, s);
             }
@@ -512,8 +466,7 @@ impl ImageService {
     }
 
     pub async fn delete(&self, ctx: &RequestContext, id: &str) -> Result<(), ImageError> {
-        let missing =
-            |id: &str| ImageError::NotFound(format!("Failed to find image {id} to delete"));
+        let missing = |id: &str| ImageError::NotFound(format!("Failed to find image {id} to delete"));
         let image = self.visible_image(ctx, id, missing).await?;
         if !policy::may_modify(ctx, &image) {
             return Err(forbidden("delete_image"));
@@ -567,9 +520,7 @@ impl ImageService {
         if !policy::may_modify(ctx, &image) {
             return Err(forbidden("upload_image"));
         }
-        let (Some(disk_format), Some(_)) =
-            (image.disk_format.clone(), image.container_format.as_ref())
-        else {
+        let (Some(disk_format), Some(_)) = (image.disk_format.clone(), image.container_format.as_ref()) else {
             return Err(ImageError::BadRequest(
                 "Properties disk_format, container_format must be set prior to saving data.".into(),
             ));
@@ -582,17 +533,8 @@ impl ImageService {
                 )));
             }
         }
-        if !self
-            .db
-            .transition(id, ImageStatus::Queued, ImageStatus::Saving)
-            .await?
-        {
-            let now = self
-                .db
-                .get(id)
-                .await?
-                .map(|i| i.status)
-                .unwrap_or(ImageStatus::Deleted);
+        if !self.db.transition(id, ImageStatus::Queued, ImageStatus::Saving).await? {
+            let now = self.db.get(id).await?.map(|i| i.status).unwrap_or(ImageStatus::Deleted);
             return Err(ImageError::Conflict(format!(
                 "Image status transition from {now} to saving is not allowed"
             )));
@@ -619,9 +561,7 @@ impl ImageService {
         let blob = match self.store.put(id, tapped, limits).await {
             Ok(blob) => blob,
             Err(e) => {
-                self.db
-                    .transition(id, ImageStatus::Saving, ImageStatus::Queued)
-                    .await?;
+                self.db.transition(id, ImageStatus::Saving, ImageStatus::Queued).await?;
                 return Err(e.into());
             }
         };
@@ -632,9 +572,7 @@ impl ImageService {
             inspect(&h, blob.size)
         };
         let refusal = if let Some(reason) = inspection.unsafe_reason.clone() {
-            Some(format!(
-                "Image disallowed by format safety check: {reason}."
-            ))
+            Some(format!("Image disallowed by format safety check: {reason}."))
         } else if !matches_disk_format(&disk_format, inspection.format) {
             Some(format!(
                 "Image content does not match disk_format {disk_format}: the data is {}.",
@@ -645,9 +583,7 @@ impl ImageService {
         };
         if let Some(message) = refusal {
             self.store.delete(&blob.location).await?;
-            self.db
-                .transition(id, ImageStatus::Saving, ImageStatus::Queued)
-                .await?;
+            self.db.transition(id, ImageStatus::Saving, ImageStatus::Queued).await?;
             return Err(ImageError::BadRequest(message));
         }
         let data = UploadedData {
@@ -682,8 +618,7 @@ impl ImageService {
         }
         if image.status == ImageStatus::Deactivated && !ctx.is_admin() {
             return Err(ImageError::Forbidden(
-                "The requested image has been deactivated. Image data download is forbidden."
-                    .into(),
+                "The requested image has been deactivated. Image data download is forbidden.".into(),
             ));
         }
         let (Some(location), Some(size)) = (image.location, image.size) else {
@@ -691,21 +626,12 @@ impl ImageService {
         };
         let range = match range {
             None => None,
-            Some(r) => Some(
-                r.resolve(size)
-                    .ok_or(ImageError::RangeNotSatisfiable { size })?,
-            ),
+            Some(r) => Some(r.resolve(size).ok_or(ImageError::RangeNotSatisfiable { size })?),
         };
-        let stream = self
-            .store
-            .get(&location.location, range)
-            .await
-            .map_err(|e| match e {
-                glint_store::StoreError::RangeNotSatisfiable => {
-                    ImageError::RangeNotSatisfiable { size }
-                }
-                other => other.into(),
-            })?;
+        let stream = self.store.get(&location.location, range).await.map_err(|e| match e {
+            glint_store::StoreError::RangeNotSatisfiable => ImageError::RangeNotSatisfiable { size },
+            other => other.into(),
+        })?;
         Ok(Download::Data {
             stream,
             size,
@@ -714,12 +640,7 @@ impl ImageService {
         })
     }
 
-    pub async fn add_tag(
-        &self,
-        ctx: &RequestContext,
-        id: &str,
-        tag: &str,
-    ) -> Result<(), ImageError> {
+    pub async fn add_tag(&self, ctx: &RequestContext, id: &str, tag: &str) -> Result<(), ImageError> {
         check_tag(tag)?;
         let image = self.get(ctx, id).await?;
         if image.tags.iter().any(|t| t == tag) {
@@ -742,20 +663,13 @@ impl ImageService {
         Ok(())
     }
 
-    pub async fn remove_tag(
-        &self,
-        ctx: &RequestContext,
-        id: &str,
-        tag: &str,
-    ) -> Result<(), ImageError> {
+    pub async fn remove_tag(&self, ctx: &RequestContext, id: &str, tag: &str) -> Result<(), ImageError> {
         let image = self.get(ctx, id).await?;
         if !policy::may_modify(ctx, &image) {
             return Err(forbidden("modify_image"));
         }
         if !image.tags.iter().any(|t| t == tag) {
-            return Err(ImageError::NotFound(
-                "The resource could not be found.".into(),
-            ));
+            return Err(ImageError::NotFound("The resource could not be found.".into()));
         }
         let tags: Vec<String> = image.tags.into_iter().filter(|t| t != tag).collect();
         self.update(
@@ -827,27 +741,15 @@ impl ImageService {
             .collect())
     }
 
-    pub async fn member(
-        &self,
-        ctx: &RequestContext,
-        id: &str,
-        member_id: &str,
-    ) -> Result<Member, ImageError> {
+    pub async fn member(&self, ctx: &RequestContext, id: &str, member_id: &str) -> Result<Member, ImageError> {
         self.members(ctx, id)
             .await?
             .into_iter()
             .find(|m| m.member_id == member_id)
-            .ok_or_else(|| {
-                ImageError::NotFound(format!("{member_id} is not a member of image {id}"))
-            })
+            .ok_or_else(|| ImageError::NotFound(format!("{member_id} is not a member of image {id}")))
     }
 
-    pub async fn add_member(
-        &self,
-        ctx: &RequestContext,
-        id: &str,
-        member_id: &str,
-    ) -> Result<Member, ImageError> {
+    pub async fn add_member(&self, ctx: &RequestContext, id: &str, member_id: &str) -> Result<Member, ImageError> {
         let image = self.get(ctx, id).await?;
         if !policy::may_manage_members(ctx, &image) {
             return Err(forbidden("add_member"));
@@ -893,17 +795,13 @@ impl ImageService {
             return Err(forbidden("modify_member"));
         }
         self.db.set_member_status(id, member_id, status).await?;
-        self.db.member(id, member_id).await?.ok_or_else(|| {
-            ImageError::NotFound(format!("{member_id} is not a member of image {id}"))
-        })
+        self.db
+            .member(id, member_id)
+            .await?
+            .ok_or_else(|| ImageError::NotFound(format!("{member_id} is not a member of image {id}")))
     }
 
-    pub async fn remove_member(
-        &self,
-        ctx: &RequestContext,
-        id: &str,
-        member_id: &str,
-    ) -> Result<(), ImageError> {
+    pub async fn remove_member(&self, ctx: &RequestContext, id: &str, member_id: &str) -> Result<(), ImageError> {
         let image = self.get(ctx, id).await?;
         if !policy::may_manage_members(ctx, &image) {
             return Err(forbidden("delete_member"));
@@ -940,11 +838,7 @@ impl RangeRequest {
             return b.parse().ok().map(Self::Suffix);
         }
         let start = a.parse().ok()?;
-        let end = if b.is_empty() {
-            None
-        } else {
-            Some(b.parse().ok()?)
-        };
+        let end = if b.is_empty() { None } else { Some(b.parse().ok()?) };
         Some(Self::From { start, end })
     }
 
@@ -1015,9 +909,7 @@ mod tests {
         assert!(
             matches!(check_writable("status"), Err(ImageError::Forbidden(m)) if m == "Attribute 'status' is read-only.")
         );
-        assert!(
-            matches!(check_writable("os_glance_x"), Err(ImageError::Forbidden(m)) if m.contains("reserved"))
-        );
+        assert!(matches!(check_writable("os_glance_x"), Err(ImageError::Forbidden(m)) if m.contains("reserved")));
         assert!(check_writable("deleted").is_err());
     }
 

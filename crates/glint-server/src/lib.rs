@@ -13,9 +13,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::Router;
 use glint_identity::api::IdentityApi;
-use glint_identity::{
-    BootstrapSpec, IdentityConfig, IdentityError, IdentityService, ResolvedScope,
-};
+use glint_identity::{BootstrapSpec, IdentityConfig, IdentityError, IdentityService, ResolvedScope};
 use glint_image::api::ImageApi;
 use glint_image::auth::{RequestContext, TokenRejection, TokenValidator};
 use glint_image::{ImageLimits, ImageService};
@@ -27,10 +25,7 @@ use tokio::net::TcpListener;
 #[derive(Debug, Error)]
 pub enum ServerError {
     #[error("data directory {path}: {source}")]
-    DataDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    DataDir { path: PathBuf, source: std::io::Error },
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("identity: {0}")]
@@ -93,9 +88,7 @@ impl TokenValidator for LocalTokens {
                 },
                 roles: info.roles.iter().map(|r| r.name.clone()).collect(),
             }),
-            Err(IdentityError::NotFound { .. }) | Err(IdentityError::Unauthorized) => {
-                Err(TokenRejection::Invalid)
-            }
+            Err(IdentityError::NotFound { .. }) | Err(IdentityError::Unauthorized) => Err(TokenRejection::Invalid),
             Err(e) => Err(TokenRejection::Unavailable(e.to_string())),
         }
     }
@@ -128,8 +121,7 @@ impl App {
             pool.clone(),
             &dir.join("fernet-keys"),
             IdentityConfig {
-                token_ttl: chrono::Duration::from_std(config.token_ttl)
-                    .unwrap_or(chrono::Duration::hours(1)),
+                token_ttl: chrono::Duration::from_std(config.token_ttl).unwrap_or(chrono::Duration::hours(1)),
             },
         )
         .await?;
@@ -165,9 +157,8 @@ impl App {
             service: self.identity.clone(),
             base_url: format!("{base}/identity").into(),
         });
-        let www_authenticate =
-            HeaderValue::from_str(&format!("Keystone uri=\"{base}/identity/v3\""))
-                .unwrap_or_else(|_| HeaderValue::from_static("Keystone"));
+        let www_authenticate = HeaderValue::from_str(&format!("Keystone uri=\"{base}/identity/v3\""))
+            .unwrap_or_else(|_| HeaderValue::from_static("Keystone"));
         let image = glint_image::api::router(ImageApi {
             service: self.images.clone(),
             validator: Arc::new(LocalTokens(self.identity.clone())),

@@ -56,17 +56,11 @@ async fn password_auth_by_name_and_by_id_with_every_scope() {
         ))
         .await;
     assert_eq!(res.status(), 201);
-    assert!(res.headers()["x-subject-token"]
-        .to_str()
-        .unwrap()
-        .starts_with("gAAAAA"));
+    assert!(res.headers()["x-subject-token"].to_str().unwrap().starts_with("gAAAAA"));
     let token = body_json(res).await["token"].clone();
     assert_eq!(token["methods"], json!(["password"]));
     assert_eq!(token["user"]["name"], "admin");
-    assert_eq!(
-        token["user"]["domain"],
-        json!({"id": "default", "name": "Default"})
-    );
+    assert_eq!(token["user"]["domain"], json!({"id": "default", "name": "Default"}));
     assert_eq!(token["project"]["name"], "admin");
     assert_eq!(token["project"]["id"], s.admin_project_id);
     assert_eq!(token["is_domain"], false);
@@ -82,19 +76,10 @@ async fn password_auth_by_name_and_by_id_with_every_scope() {
         ["admin", "member", "reader"],
         "admin implies member implies reader"
     );
-    assert_eq!(
-        token["audit_ids"].as_array().unwrap()[0]
-            .as_str()
-            .unwrap()
-            .len(),
-        22
-    );
+    assert_eq!(token["audit_ids"].as_array().unwrap()[0].as_str().unwrap().len(), 22);
     assert!(token["expires_at"].as_str().unwrap().ends_with(".000000Z"));
     let catalog = token["catalog"].as_array().unwrap();
-    let image = catalog
-        .iter()
-        .find(|c| c["type"] == "image")
-        .expect("image service");
+    let image = catalog.iter().find(|c| c["type"] == "image").expect("image service");
     assert_eq!(image["name"], "glance");
     let interfaces: Vec<&str> = image["endpoints"]
         .as_array()
@@ -127,23 +112,14 @@ async fn password_auth_by_name_and_by_id_with_every_scope() {
 
     // Domain scope (admin has no domain role: 401) and system scope (bootstrap grants it).
     let res = s
-        .issue_token(password_auth(
-            user.clone(),
-            Some(json!({"domain": {"id": "default"}})),
-        ))
+        .issue_token(password_auth(user.clone(), Some(json!({"domain": {"id": "default"}}))))
         .await;
     assert_eq!(res.status(), 401);
     let res = s
-        .issue_token(password_auth(
-            user.clone(),
-            Some(json!({"system": {"all": true}})),
-        ))
+        .issue_token(password_auth(user.clone(), Some(json!({"system": {"all": true}}))))
         .await;
     assert_eq!(res.status(), 201);
-    assert_eq!(
-        body_json(res).await["token"]["system"],
-        json!({"all": true})
-    );
+    assert_eq!(body_json(res).await["token"]["system"], json!({"all": true}));
 
     // No scope: the default project; "unscoped": none.
     let res = s.issue_token(password_auth(user.clone(), None)).await;
@@ -219,15 +195,7 @@ async fn bad_credentials_and_bad_requests() {
         .await;
     assert_eq!(unsupported.status(), 401);
     // Still serving.
-    assert_eq!(
-        s.http
-            .get(s.identity_url("/v3"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(s.http.get(s.identity_url("/v3")).send().await.unwrap().status(), 200);
 }
 
 #[tokio::test]
@@ -310,14 +278,13 @@ async fn validate_check_revoke_and_rescope() {
 
     // Rescope alice's token with the token method: same user, two audit ids.
     let res = s
-        .issue_token(json!({"auth": {"identity": {"methods": ["token"], "token": {"id": alice}},
-                                  "scope": {"project": {"name": "demo", "domain": {"id": "default"}}}}}))
+        .issue_token(
+            json!({"auth": {"identity": {"methods": ["token"], "token": {"id": alice}},
+                                  "scope": {"project": {"name": "demo", "domain": {"id": "default"}}}}}),
+        )
         .await;
     assert_eq!(res.status(), 201);
-    let rescoped = res.headers()["x-subject-token"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let rescoped = res.headers()["x-subject-token"].to_str().unwrap().to_owned();
     let body = body_json(res).await;
     assert_eq!(body["token"]["methods"], json!(["token", "password"]));
     assert_eq!(body["token"]["audit_ids"].as_array().unwrap().len(), 2);
@@ -342,16 +309,8 @@ async fn validate_check_revoke_and_rescope() {
             .await
             .unwrap();
         assert_eq!(res.status(), 404);
-        let res = s
-            .image_req(Method::GET, "/v2/images", t)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            res.status(),
-            401,
-            "a revoked token is refused by the image service"
-        );
+        let res = s.image_req(Method::GET, "/v2/images", t).send().await.unwrap();
+        assert_eq!(res.status(), 401, "a revoked token is refused by the image service");
     }
 }
 
@@ -405,12 +364,7 @@ async fn revocations_survive_a_restart_and_tokens_expire() {
 async fn auth_catalog_projects_domains() {
     let s = TestServer::start().await;
     let alice = s.user_token("alice", "demo", "member").await;
-    let get = |path: &str| {
-        s.http
-            .get(s.identity_url(path))
-            .header("X-Auth-Token", &alice)
-            .send()
-    };
+    let get = |path: &str| s.http.get(s.identity_url(path)).header("X-Auth-Token", &alice).send();
 
     let body = body_json(get("/v3/auth/catalog").await.unwrap()).await;
     let types: Vec<&str> = body["catalog"]
@@ -445,13 +399,7 @@ async fn auth_catalog_projects_domains() {
     let body = body_json(res).await;
     assert_eq!(body["projects"].as_array().unwrap().len(), 1);
     let demo_id = body["projects"][0]["id"].as_str().unwrap().to_owned();
-    assert_eq!(
-        get(&format!("/v3/projects/{demo_id}"))
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(get(&format!("/v3/projects/{demo_id}")).await.unwrap().status(), 200);
     let res = s
         .http
         .get(s.identity_url("/v3/projects/demo"))
@@ -486,10 +434,7 @@ async fn bootstrap_is_idempotent_and_writes_a_private_openrc() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&rc).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        assert_eq!(std::fs::metadata(&rc).unwrap().permissions().mode() & 0o777, 0o600);
     }
     let dir = s.stop().await;
     let s = TestServer::start_in(dir, |_| {}).await;

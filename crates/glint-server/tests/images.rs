@@ -51,16 +51,8 @@ async fn create_show_and_the_create_rules() {
             location,
             format!("{}/image/v2/images/{}", s.url, body["id"].as_str().unwrap())
         );
-        let keys: Vec<&str> = body
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(
-            keys[0], "custom",
-            "extra properties come first, as Glance prints them"
-        );
+        let keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys[0], "custom", "extra properties come first, as Glance prints them");
         assert_eq!(body["status"], "queued");
         assert_eq!(body["visibility"], "private");
         assert_eq!(body["tags"], json!(["g"]));
@@ -110,19 +102,11 @@ async fn create_show_and_the_create_rules() {
 
     let cases: &[(Value, u16, &str)] = &[
         (json!({"id": "not-a-uuid"}), 400, "UUID"),
-        (
-            json!({"status": "active"}),
-            403,
-            "Attribute 'status' is read-only.",
-        ),
+        (json!({"status": "active"}), 403, "Attribute 'status' is read-only."),
         (json!({"checksum": "x"}), 403, "read-only"),
         (json!({"os_glance_import_task": "x"}), 403, "reserved"),
         (json!({"disk_format": "floppy"}), 400, "disk_format"),
-        (
-            json!({"container_format": "crate"}),
-            400,
-            "container_format",
-        ),
+        (json!({"container_format": "crate"}), 400, "container_format"),
         (json!({"visibility": "everyone"}), 400, "visibility"),
         (json!({"protected": "yes"}), 400, "boolean"),
         (json!({"min_ram": -1}), 400, "integer"),
@@ -150,10 +134,7 @@ async fn create_show_and_the_create_rules() {
                     .unwrap()
             )
         );
-        assert!(
-            err["message"].as_str().unwrap().contains(message),
-            "{body}: {err}"
-        );
+        assert!(err["message"].as_str().unwrap().contains(message), "{body}: {err}");
     }
     let res = s
         .image_req(Method::POST, "/v2/images", &admin)
@@ -162,10 +143,7 @@ async fn create_show_and_the_create_rules() {
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
-    assert!(res.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
 }
 
 #[tokio::test]
@@ -196,11 +174,7 @@ async fn not_found_bodies_follow_accept() {
         json!({"message": "No image found with ID no-such-image<br /><br />\n\n\n", "code": "404 Not Found", "title": "Not Found"})
     );
     let res = s
-        .image_req(
-            Method::GET,
-            "/v2/images/00000000-0000-0000-0000-000000000000",
-            &admin,
-        )
+        .image_req(Method::GET, "/v2/images/00000000-0000-0000-0000-000000000000", &admin)
         .send()
         .await
         .unwrap();
@@ -227,11 +201,7 @@ async fn tokens_are_required_and_checked() {
         "gAAAAABrCPpADLOhDVp7R_qYNS6vqHAUlqTUisgMczTGiuBeRPPEOwiiB9V",
         "",
     ] {
-        let res = s
-            .image_req(Method::GET, "/v2/images", bad)
-            .send()
-            .await
-            .unwrap();
+        let res = s.image_req(Method::GET, "/v2/images", bad).send().await.unwrap();
         assert_eq!(res.status(), 401, "{bad:?}");
     }
     // An unscoped token is valid but cannot use images.
@@ -239,10 +209,7 @@ async fn tokens_are_required_and_checked() {
         .issue_token(json!({"auth": {"identity": {"methods": ["password"], "password": {"user":
             {"name": "admin", "domain": {"id": "default"}, "password": common::ADMIN_PASSWORD}}}, "scope": "unscoped"}}))
         .await;
-    let unscoped = res.headers()["x-subject-token"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let unscoped = res.headers()["x-subject-token"].to_str().unwrap().to_owned();
     assert_eq!(
         s.image_req(Method::GET, "/v2/images", &unscoped)
             .send()
@@ -282,10 +249,7 @@ async fn upload_download_delete_lifecycle() {
     assert_eq!(shown["virtual_size"], 13);
     assert_eq!(shown["checksum"], HELLO_MD5);
     assert_eq!(shown["os_hash_algo"], "sha512");
-    assert_eq!(
-        shown["os_hash_value"],
-        hex::encode(sha2::Sha512::digest(HELLO))
-    );
+    assert_eq!(shown["os_hash_value"], hex::encode(sha2::Sha512::digest(HELLO)));
     assert_eq!(shown["stores"], "fs");
     assert_eq!(s.store_files(), vec![id.to_string()]);
 
@@ -404,11 +368,7 @@ async fn failed_uploads_leave_the_image_queued_and_no_bytes() {
     let qid = q["id"].as_str().unwrap().to_owned();
     let res = s.upload(&admin, &qid, HELLO).await;
     assert_eq!(res.status(), 400);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("does not match disk_format qcow2"));
+    assert!(res.text().await.unwrap().contains("does not match disk_format qcow2"));
     assert_eq!(status_of(qid.clone()).await, "queued");
 
     // Formats missing: 400.
@@ -418,9 +378,7 @@ async fn failed_uploads_leave_the_image_queued_and_no_bytes() {
 
     assert!(s.store_files().is_empty(), "no partial bytes remain");
     assert_eq!(
-        std::fs::read_dir(s.dir.path().join("images/.partial"))
-            .unwrap()
-            .count(),
+        std::fs::read_dir(s.dir.path().join("images/.partial")).unwrap().count(),
         0
     );
 
@@ -474,17 +432,8 @@ async fn list_filters_pagination_and_sorting() {
     let mut ids = Vec::new();
     for (n, name) in ["page-1", "page-2", "page-3", "other"].iter().enumerate() {
         let mut body = raw_image(name);
-        body["tags"] = json!(if n % 2 == 0 {
-            vec!["even", "all"]
-        } else {
-            vec!["all"]
-        });
-        ids.push(
-            s.create_image(&admin, body).await["id"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        );
+        body["tags"] = json!(if n % 2 == 0 { vec!["even", "all"] } else { vec!["all"] });
+        ids.push(s.create_image(&admin, body).await["id"].as_str().unwrap().to_owned());
     }
     let list = |q: &str| {
         let req = s.image_req(Method::GET, &format!("/v2/images{q}"), &admin);
@@ -520,21 +469,12 @@ async fn list_filters_pagination_and_sorting() {
         "two pages cover everything once"
     );
     assert!(page2.get("next").is_some(), "a full page links to the next");
-    let page3 = list(
-        page2["next"]
-            .as_str()
-            .unwrap()
-            .trim_start_matches("/v2/images"),
-    )
-    .await;
+    let page3 = list(page2["next"].as_str().unwrap().trim_start_matches("/v2/images")).await;
     assert!(page3["images"].as_array().unwrap().is_empty());
     assert!(page3.get("next").is_none());
 
     assert_eq!(names(&list("?name=page-2").await), ["page-2"]);
-    assert_eq!(
-        list("?name=page-2").await["first"],
-        "/v2/images?name=page-2"
-    );
+    assert_eq!(list("?name=page-2").await["first"], "/v2/images?name=page-2");
     let mut both = names(&list("?name=in:page-1,other").await);
     both.sort();
     assert_eq!(both, ["other", "page-1"]);
@@ -554,39 +494,11 @@ async fn list_filters_pagination_and_sorting() {
         ["page-3", "page-2", "page-1", "other"]
     );
     let sorted_paged = list("?sort=name:asc&limit=3").await;
-    let rest = list(
-        sorted_paged["next"]
-            .as_str()
-            .unwrap()
-            .trim_start_matches("/v2/images"),
-    )
-    .await;
-    assert_eq!(
-        names(&rest),
-        ["page-3"],
-        "markers follow the requested sort"
-    );
-    assert_eq!(
-        list("?tag=even&tag=all").await["images"]
-            .as_array()
-            .unwrap()
-            .len(),
-        2
-    );
-    assert_eq!(
-        list("?status=active").await["images"]
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
-    assert_eq!(
-        list("?status=queued").await["images"]
-            .as_array()
-            .unwrap()
-            .len(),
-        4
-    );
+    let rest = list(sorted_paged["next"].as_str().unwrap().trim_start_matches("/v2/images")).await;
+    assert_eq!(names(&rest), ["page-3"], "markers follow the requested sort");
+    assert_eq!(list("?tag=even&tag=all").await["images"].as_array().unwrap().len(), 2);
+    assert_eq!(list("?status=active").await["images"].as_array().unwrap().len(), 0);
+    assert_eq!(list("?status=queued").await["images"].as_array().unwrap().len(), 4);
     assert_eq!(
         list(&format!("?owner={}", s.admin_project_id)).await["images"]
             .as_array()
@@ -594,13 +506,7 @@ async fn list_filters_pagination_and_sorting() {
             .len(),
         4
     );
-    assert_eq!(
-        list("?visibility=public").await["images"]
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
+    assert_eq!(list("?visibility=public").await["images"].as_array().unwrap().len(), 0);
 
     // os_hidden images leave the default list and show with os_hidden=true.
     let hidden = s
@@ -640,17 +546,11 @@ async fn visibility_and_projects() {
     let reader = s.user_token("rita", "alpha", "reader").await;
 
     let private = s
-        .create_image(
-            &alice,
-            json!({"name": "a-private", "visibility": "private"}),
-        )
+        .create_image(&alice, json!({"name": "a-private", "visibility": "private"}))
         .await;
     let shared = s.create_image(&alice, json!({"name": "a-shared"})).await;
     let community = s
-        .create_image(
-            &alice,
-            json!({"name": "a-community", "visibility": "community"}),
-        )
+        .create_image(&alice, json!({"name": "a-community", "visibility": "community"}))
         .await;
     let public = s
         .create_image(&admin, json!({"name": "public", "visibility": "public"}))
@@ -700,10 +600,7 @@ async fn visibility_and_projects() {
         ["a-community", "a-private", "a-shared", "public"]
     );
     assert_eq!(names(bob.clone(), "").await, ["public"]);
-    assert_eq!(
-        names(bob.clone(), "?visibility=community").await,
-        ["a-community"]
-    );
+    assert_eq!(names(bob.clone(), "?visibility=community").await, ["a-community"]);
     assert_eq!(
         names(admin.clone(), "").await,
         ["a-community", "a-private", "a-shared", "public"],
@@ -711,12 +608,7 @@ async fn visibility_and_projects() {
     );
 
     // By id: bob sees public and community, not private/shared (404, not 403).
-    for (image, status) in [
-        (&public, 200),
-        (&community, 200),
-        (&private, 404),
-        (&shared, 404),
-    ] {
+    for (image, status) in [(&public, 200), (&community, 200), (&private, 404), (&shared, 404)] {
         let res = s
             .image_req(Method::GET, &format!("/v2/images/{}", id(image)), &bob)
             .send()
@@ -726,21 +618,13 @@ async fn visibility_and_projects() {
     }
     // Visible but not his: 403 to change or delete.
     let res = s
-        .image_req(
-            Method::DELETE,
-            &format!("/v2/images/{}", id(&community)),
-            &bob,
-        )
+        .image_req(Method::DELETE, &format!("/v2/images/{}", id(&community)), &bob)
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
     let res = s
-        .image_req(
-            Method::DELETE,
-            &format!("/v2/images/{}", id(&private)),
-            &bob,
-        )
+        .image_req(Method::DELETE, &format!("/v2/images/{}", id(&private)), &bob)
         .send()
         .await
         .unwrap();
@@ -749,11 +633,7 @@ async fn visibility_and_projects() {
     assert_eq!(res.status(), 403);
     // A reader of the owning project sees but may not delete.
     let res = s
-        .image_req(
-            Method::DELETE,
-            &format!("/v2/images/{}", id(&private)),
-            &reader,
-        )
+        .image_req(Method::DELETE, &format!("/v2/images/{}", id(&private)), &reader)
         .send()
         .await
         .unwrap();
@@ -769,11 +649,7 @@ async fn visibility_and_projects() {
         .unwrap()
         .id;
     let res = s
-        .image_req(
-            Method::POST,
-            &format!("/v2/images/{}/members", id(&shared)),
-            &alice,
-        )
+        .image_req(Method::POST, &format!("/v2/images/{}/members", id(&shared)), &alice)
         .json(&json!({"member": beta_id}))
         .send()
         .await
@@ -783,22 +659,14 @@ async fn visibility_and_projects() {
     assert_eq!(member["status"], "pending");
     assert_eq!(member["schema"], "/v2/schemas/member");
     let res = s
-        .image_req(
-            Method::POST,
-            &format!("/v2/images/{}/members", id(&shared)),
-            &alice,
-        )
+        .image_req(Method::POST, &format!("/v2/images/{}/members", id(&shared)), &alice)
         .json(&json!({"member": beta_id}))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 409);
     let res = s
-        .image_req(
-            Method::POST,
-            &format!("/v2/images/{}/members", id(&private)),
-            &alice,
-        )
+        .image_req(Method::POST, &format!("/v2/images/{}/members", id(&private)), &alice)
         .json(&json!({"member": beta_id}))
         .send()
         .await
@@ -836,24 +704,16 @@ async fn visibility_and_projects() {
     assert_eq!(body_json(res).await["status"], "accepted");
     assert_eq!(names(bob.clone(), "").await, ["a-shared", "public"]);
     let members = body_json(
-        s.image_req(
-            Method::GET,
-            &format!("/v2/images/{}/members", id(&shared)),
-            &alice,
-        )
-        .send()
-        .await
-        .unwrap(),
+        s.image_req(Method::GET, &format!("/v2/images/{}/members", id(&shared)), &alice)
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(members["members"].as_array().unwrap().len(), 1);
     assert_eq!(members["schema"], "/v2/schemas/members");
     assert_eq!(
-        s.image_req(Method::DELETE, &path, &bob)
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        s.image_req(Method::DELETE, &path, &bob).send().await.unwrap().status(),
         403
     );
     assert_eq!(
@@ -878,7 +738,12 @@ async fn visibility_and_projects() {
 async fn patch_tags_protection_and_deactivation() {
     let s = TestServer::start().await;
     let admin = s.admin_token().await;
-    let img = s.create_image(&admin, json!({"name": "golden", "disk_format": "raw", "container_format": "bare", "custom": "x"})).await;
+    let img = s
+        .create_image(
+            &admin,
+            json!({"name": "golden", "disk_format": "raw", "container_format": "bare", "custom": "x"}),
+        )
+        .await;
     let id = img["id"].as_str().unwrap().to_owned();
     let patch = |body: Value, ct: &'static str| {
         s.image_req(Method::PATCH, &format!("/v2/images/{id}"), &admin)
@@ -909,39 +774,20 @@ async fn patch_tags_protection_and_deactivation() {
         .unwrap()
         .contains("v2.1-json-patch"));
     for (ops, status) in [
-        (
-            json!([{"op": "replace", "path": "/missing", "value": "v"}]),
-            409,
-        ),
+        (json!([{"op": "replace", "path": "/missing", "value": "v"}]), 409),
         (json!([{"op": "remove", "path": "/missing"}]), 409),
         (json!([{"op": "remove", "path": "/name"}]), 403),
-        (
-            json!([{"op": "replace", "path": "/status", "value": "active"}]),
-            403,
-        ),
-        (
-            json!([{"op": "add", "path": "/os_glance_x", "value": "v"}]),
-            403,
-        ),
+        (json!([{"op": "replace", "path": "/status", "value": "active"}]), 403),
+        (json!([{"op": "add", "path": "/os_glance_x", "value": "v"}]), 403),
         (json!([{"op": "move", "path": "/name"}]), 400),
-        (
-            json!([{"op": "replace", "path": "/min_ram", "value": "lots"}]),
-            400,
-        ),
+        (json!([{"op": "replace", "path": "/min_ram", "value": "lots"}]), 400),
         (json!({"op": "replace"}), 400),
     ] {
-        assert_eq!(
-            patch(ops.clone(), V21).await.unwrap().status(),
-            status,
-            "{ops}"
-        );
+        assert_eq!(patch(ops.clone(), V21).await.unwrap().status(), status, "{ops}");
     }
 
     // Tags by path.
-    let tag = |m: Method, t: &str| {
-        s.image_req(m, &format!("/v2/images/{id}/tags/{t}"), &admin)
-            .send()
-    };
+    let tag = |m: Method, t: &str| s.image_req(m, &format!("/v2/images/{id}/tags/{t}"), &admin).send();
     assert_eq!(tag(Method::PUT, "t2").await.unwrap().status(), 204);
     assert_eq!(tag(Method::DELETE, "t1").await.unwrap().status(), 204);
     assert_eq!(tag(Method::DELETE, "nope").await.unwrap().status(), 404);
@@ -956,13 +802,10 @@ async fn patch_tags_protection_and_deactivation() {
 
     // Protected images cannot be deleted, with Glance's 403 message, in HTML and JSON.
     assert_eq!(
-        patch(
-            json!([{"op": "replace", "path": "/protected", "value": true}]),
-            V21
-        )
-        .await
-        .unwrap()
-        .status(),
+        patch(json!([{"op": "replace", "path": "/protected", "value": true}]), V21)
+            .await
+            .unwrap()
+            .status(),
         200
     );
     let res = s
@@ -984,13 +827,10 @@ async fn patch_tags_protection_and_deactivation() {
         .unwrap();
     assert_eq!(body_json(res).await["code"], "403 Forbidden");
     assert_eq!(
-        patch(
-            json!([{"op": "replace", "path": "/protected", "value": false}]),
-            V21
-        )
-        .await
-        .unwrap()
-        .status(),
+        patch(json!([{"op": "replace", "path": "/protected", "value": false}]), V21)
+            .await
+            .unwrap()
+            .status(),
         200
     );
 
@@ -1008,26 +848,16 @@ async fn patch_tags_protection_and_deactivation() {
     );
     let bob = s.user_token("bob", "beta", "member").await;
     let action = |token: &str, what: &str| {
-        s.image_req(
-            Method::POST,
-            &format!("/v2/images/{id}/actions/{what}"),
-            token,
-        )
-        .send()
+        s.image_req(Method::POST, &format!("/v2/images/{id}/actions/{what}"), token)
+            .send()
     };
     assert_eq!(action(&bob, "deactivate").await.unwrap().status(), 403);
     assert_eq!(action(&admin, "deactivate").await.unwrap().status(), 204);
-    let file = |token: &str| {
-        s.image_req(Method::GET, &format!("/v2/images/{id}/file"), token)
-            .send()
-    };
+    let file = |token: &str| s.image_req(Method::GET, &format!("/v2/images/{id}/file"), token).send();
     assert_eq!(file(&bob).await.unwrap().status(), 403);
     assert_eq!(file(&admin).await.unwrap().status(), 200);
     assert_eq!(action(&admin, "reactivate").await.unwrap().status(), 204);
-    assert_eq!(
-        file(&bob).await.unwrap().bytes().await.unwrap().as_ref(),
-        HELLO
-    );
+    assert_eq!(file(&bob).await.unwrap().bytes().await.unwrap().as_ref(), HELLO);
 }
 
 #[tokio::test]
@@ -1078,21 +908,14 @@ async fn restart_recovers_interrupted_work() {
     // before the database leaves an orphan blob.
     std::fs::write(dir.path().join("images/.partial/leftover.123"), b"partial").unwrap();
     std::fs::write(
-        dir.path()
-            .join("images/5f0d1c36-3b9f-4bd1-9a8a-0d6c8d7cbd9b"),
+        dir.path().join("images/5f0d1c36-3b9f-4bd1-9a8a-0d6c8d7cbd9b"),
         b"orphan",
     )
     .unwrap();
     let s = TestServer::start_in(dir, |_| {}).await;
+    assert_eq!(s.store_files(), vec![keep.clone()], "orphans removed, live data kept");
     assert_eq!(
-        s.store_files(),
-        vec![keep.clone()],
-        "orphans removed, live data kept"
-    );
-    assert_eq!(
-        std::fs::read_dir(s.dir.path().join("images/.partial"))
-            .unwrap()
-            .count(),
+        std::fs::read_dir(s.dir.path().join("images/.partial")).unwrap().count(),
         0
     );
     let admin = s.admin_token().await;
@@ -1120,8 +943,7 @@ async fn large_upload_streams_and_hashes() {
         md5.update(&chunk);
         sha.update(&chunk);
     }
-    let chunks =
-        futures_util::stream::iter((0..64).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
+    let chunks = futures_util::stream::iter((0..64).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
     let res = s
         .image_req(Method::PUT, &format!("/v2/images/{id}/file"), &admin)
         .header("x-openstack-image-size", (64u64 << 20).to_string())

@@ -28,10 +28,7 @@ impl FsStore {
             std::fs::remove_dir_all(&partial)?;
         }
         std::fs::create_dir_all(&partial)?;
-        Ok(Self {
-            id: id.into(),
-            root,
-        })
+        Ok(Self { id: id.into(), root })
     }
 
     pub fn root(&self) -> &Path {
@@ -60,12 +57,7 @@ impl StoreBackend for FsStore {
         &self.id
     }
 
-    async fn put(
-        &self,
-        key: &str,
-        mut data: ByteStream,
-        limits: WriteLimits,
-    ) -> Result<StoredBlob, StoreError> {
+    async fn put(&self, key: &str, mut data: ByteStream, limits: WriteLimits) -> Result<StoredBlob, StoreError> {
         let final_path = self.path_of(key)?;
         let partial_path = self
             .root
@@ -79,31 +71,23 @@ impl StoreBackend for FsStore {
 
         let result: Result<u64, StoreError> = async {
             let mut size: u64 = 0;
-            let cap = limits
-                .expected_size
-                .map_or(limits.max_size, |e| e.min(limits.max_size));
+            let cap = limits.expected_size.map_or(limits.max_size, |e| e.min(limits.max_size));
             while let Some(chunk) = data.next().await {
                 let chunk = chunk.map_err(StoreError::Client)?;
                 size += chunk.len() as u64;
                 if size > cap {
                     return Err(match limits.expected_size {
-                        Some(expected) if expected < limits.max_size => StoreError::SizeMismatch {
-                            expected,
-                            actual: size,
-                        },
-                        _ => StoreError::TooLarge {
-                            limit: limits.max_size,
-                        },
+                        Some(expected) if expected < limits.max_size => {
+                            StoreError::SizeMismatch { expected, actual: size }
+                        }
+                        _ => StoreError::TooLarge { limit: limits.max_size },
                     });
                 }
                 sink.push(chunk).await?;
             }
             if let Some(expected) = limits.expected_size {
                 if expected != size {
-                    return Err(StoreError::SizeMismatch {
-                        expected,
-                        actual: size,
-                    });
+                    return Err(StoreError::SizeMismatch { expected, actual: size });
                 }
             }
             Ok(size)
@@ -131,11 +115,7 @@ impl StoreBackend for FsStore {
         outcome
     }
 
-    async fn get(
-        &self,
-        location: &str,
-        range: Option<ByteRange>,
-    ) -> Result<ByteStream, StoreError> {
+    async fn get(&self, location: &str, range: Option<ByteRange>) -> Result<ByteStream, StoreError> {
         let path = self.path_of(location)?;
         let mut file = match tokio::fs::File::open(&path).await {
             Ok(f) => f,
@@ -279,10 +259,7 @@ mod tests {
             .await;
         assert!(matches!(
             short,
-            Err(StoreError::SizeMismatch {
-                expected: 5,
-                actual: 3
-            })
+            Err(StoreError::SizeMismatch { expected: 5, actual: 3 })
         ));
         let broken: ByteStream = Box::pin(futures_util::stream::iter(vec![
             Ok(Bytes::from_static(b"abc")),
@@ -293,9 +270,7 @@ mod tests {
             Err(StoreError::Client(_))
         ));
         assert!(store.list().await.unwrap().is_empty());
-        let partials = std::fs::read_dir(dir.path().join(PARTIAL_DIR))
-            .unwrap()
-            .count();
+        let partials = std::fs::read_dir(dir.path().join(PARTIAL_DIR)).unwrap().count();
         assert_eq!(partials, 0);
     }
 
@@ -314,11 +289,6 @@ mod tests {
         FsStore::open("fs", dir.path()).unwrap();
         std::fs::write(dir.path().join(PARTIAL_DIR).join("leftover"), b"x").unwrap();
         FsStore::open("fs", dir.path()).unwrap();
-        assert_eq!(
-            std::fs::read_dir(dir.path().join(PARTIAL_DIR))
-                .unwrap()
-                .count(),
-            0
-        );
+        assert_eq!(std::fs::read_dir(dir.path().join(PARTIAL_DIR)).unwrap().count(), 0);
     }
 }

@@ -88,10 +88,7 @@ impl HashedSink {
         if let Some(tx) = &self.write_tx {
             tx.send(chunk.clone()).await.map_err(|_| closed())?;
         }
-        self.md5_tx
-            .send(chunk.clone())
-            .await
-            .map_err(|_| closed())?;
+        self.md5_tx.send(chunk.clone()).await.map_err(|_| closed())?;
         self.sha_tx.send(chunk).await.map_err(|_| closed())?;
         Ok(())
     }

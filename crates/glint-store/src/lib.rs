@@ -53,16 +53,10 @@ pub trait StoreBackend: Send + Sync + 'static {
 
     /// Write `data` completely or not at all: on any error nothing is left
     /// behind under `key`.
-    async fn put(
-        &self,
-        key: &str,
-        data: ByteStream,
-        limits: WriteLimits,
-    ) -> Result<StoredBlob, StoreError>;
+    async fn put(&self, key: &str, data: ByteStream, limits: WriteLimits) -> Result<StoredBlob, StoreError>;
 
     /// Read a whole blob, or a range of it.
-    async fn get(&self, location: &str, range: Option<ByteRange>)
-        -> Result<ByteStream, StoreError>;
+    async fn get(&self, location: &str, range: Option<ByteRange>) -> Result<ByteStream, StoreError>;
 
     /// Remove a blob. Removing a missing blob is not an error.
     async fn delete(&self, location: &str) -> Result<(), StoreError>;

@@ -49,16 +49,10 @@ fn main() -> ExitCode {
 
 fn serve(args: ServeArgs) -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("GLINT_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("GLINT_LOG").unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("glint: cannot start the runtime: {e}");
@@ -79,9 +73,7 @@ async fn serve_async(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> 
     let bound = listener.local_addr()?;
     let public_url = args.public_url.unwrap_or_else(|| format!("http://{bound}"));
     let mut config = glint_server::ServeConfig::new(&args.data_dir, public_url);
-    config.admin_password = std::env::var("GLINT_ADMIN_PASSWORD")
-        .ok()
-        .filter(|p| !p.is_empty());
+    config.admin_password = std::env::var("GLINT_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
     let app = glint_server::App::open(config).await?;
     if let Some(password) = &app.admin_password {
         // Printed once, when the password is set; the file keeps it for later.

@@ -31,9 +31,7 @@ impl TestServer {
     }
 
     pub async fn start_in(dir: tempfile::TempDir, tune: impl FnOnce(&mut ServeConfig)) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let mut config = ServeConfig::new(dir.path(), &url);
         config.admin_password = Some(ADMIN_PASSWORD.into());
@@ -104,10 +102,7 @@ impl TestServer {
             }}))
             .await;
         assert_eq!(res.status(), 201, "token for {user}");
-        res.headers()["x-subject-token"]
-            .to_str()
-            .expect("token")
-            .to_owned()
+        res.headers()["x-subject-token"].to_str().expect("token").to_owned()
     }
 
     pub async fn admin_token(&self) -> String {
