@@ -595,12 +595,18 @@ impl IdentityService {
 
     /// Sets a password (admin path) and revokes the user's tokens.
     pub async fn set_password(&self, user_id: &str, new: &str) -> Result<(), IdentityError> {
-        let new = new.to_owned();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&new))
-            .await
-            .map_err(|e| IdentityError::Internal(e.to_string()))??;
+        let hash = hash_off_thread(new).await?;
         self.db.set_password_hash(user_id, &hash).await?;
         self.revoke_user_tokens(user_id).await
+    }
+
+    /// Creates a user, hashing its password off the async workers.
+    pub async fn create_user(&self, user: &User, password: Option<&str>) -> Result<User, IdentityError> {
+        let hash = match password {
+            Some(p) => Some(hash_off_thread(p).await?),
+            None => None,
+        };
+        self.db.insert_user(user, hash.as_deref()).await
     }
 
     pub async fn catalog(&self) -> Result<Vec<CatalogService>, IdentityError> {
@@ -661,10 +667,7 @@ impl IdentityService {
             role_ids,
             access_rules: new.access_rules,
         };
-        let to_hash = secret.clone();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&to_hash))
-            .await
-            .map_err(|e| IdentityError::Internal(e.to_string()))??;
+        let hash = hash_off_thread(&secret).await?;
         self.db.insert_app_credential(&cred, &hash).await?;
         Ok((cred, secret))
     }
@@ -822,6 +825,13 @@ async fn verify_off_thread(secret: String, stored: Option<String>) -> Result<boo
     })
     .await
     .map_err(|e| IdentityError::Internal(e.to_string()))
+}
+
+async fn hash_off_thread(secret: &str) -> Result<String, IdentityError> {
+    let secret = secret.to_owned();
+    tokio::task::spawn_blocking(move || hash_password(&secret))
+        .await
+        .map_err(|e| IdentityError::Internal(e.to_string()))?
 }
 
 /// A hash of a random password, verified against when the user does not

@@ -218,8 +218,9 @@ impl FernetKeys {
         })
     }
 
+    /// Keystone strips the base64 padding from Fernet tokens; so does Glint.
     pub fn seal(&self, payload: &TokenPayload) -> Result<String, IdentityError> {
-        Ok(self.multi.encrypt(&payload.encode()?))
+        Ok(self.multi.encrypt(&payload.encode()?).trim_end_matches('=').to_owned())
     }
 
     /// Decrypts and parses; says nothing about expiry or revocation.
@@ -227,8 +228,42 @@ impl FernetKeys {
         if token.len() > 1024 {
             return None;
         }
-        TokenPayload::decode(&self.multi.decrypt(token).ok()?)
+        let padded = format!("{token}{}", "=".repeat((4 - token.len() % 4) % 4));
+        TokenPayload::decode(&self.multi.decrypt(&padded).ok()?)
     }
+}
+
+/// Rotates the keys in `dir` as `keystone-manage fernet_rotate` does: the
+/// staged key `0` becomes the new primary (highest number), a fresh staged
+/// key is written, and the oldest secondary keys are removed so that at most
+/// `max_active` remain. Tokens made with any remaining key still validate.
+/// Returns the new primary's number.
+pub fn rotate_keys(dir: &Path, max_active: usize) -> Result<u32, IdentityError> {
+    let io = |e: std::io::Error| IdentityError::Internal(format!("fernet keys in {}: {e}", dir.display()));
+    // Creates 0 and 1 on an empty directory.
+    FernetKeys::load_or_create(dir)?;
+    let keys = read_keys(dir).map_err(io)?;
+    let staged = keys
+        .iter()
+        .find(|(i, _)| *i == 0)
+        .map(|(_, k)| k.clone())
+        .ok_or_else(|| IdentityError::Internal("no staged key 0".into()))?;
+    let primary = keys.iter().map(|(i, _)| *i).max().unwrap_or(0) + 1;
+    write_key(dir, primary, &staged).map_err(io)?;
+    write_key(dir, 0, &fernet::Fernet::generate_key()).map_err(io)?;
+    let mut secondaries: Vec<u32> = read_keys(dir)
+        .map_err(io)?
+        .into_iter()
+        .map(|(i, _)| i)
+        .filter(|i| *i != 0 && *i != primary)
+        .collect();
+    secondaries.sort_unstable();
+    let keep = max_active.max(2) - 2;
+    while secondaries.len() > keep {
+        let oldest = secondaries.remove(0);
+        std::fs::remove_file(dir.join(oldest.to_string())).map_err(io)?;
+    }
+    Ok(primary)
 }
 
 fn read_keys(dir: &Path) -> std::io::Result<Vec<(u32, String)>> {
@@ -302,11 +337,41 @@ mod tests {
     }
 
     #[test]
+    fn rotation_like_keystone_manage() {
+        let dir = tempfile::tempdir().unwrap();
+        let t1 = FernetKeys::load_or_create(dir.path())
+            .unwrap()
+            .seal(&sample(Scope::System))
+            .unwrap();
+        // Staged 0 becomes primary 2; 1 stays as a secondary.
+        assert_eq!(rotate_keys(dir.path(), 3).unwrap(), 2);
+        let keys = FernetKeys::load_or_create(dir.path()).unwrap();
+        assert!(
+            keys.open(&t1).is_some(),
+            "tokens of the previous primary still validate"
+        );
+        let t2 = keys.seal(&sample(Scope::System)).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+        // Next rotation: primary 3; with 3 active keys the oldest (1) goes.
+        assert_eq!(rotate_keys(dir.path(), 3).unwrap(), 3);
+        let keys = FernetKeys::load_or_create(dir.path()).unwrap();
+        assert!(keys.open(&t1).is_none(), "the oldest key left");
+        assert!(keys.open(&t2).is_some());
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["0", "2", "3"]);
+    }
+
+    #[test]
     fn keys_rotate_without_breaking_old_tokens() {
         let dir = tempfile::tempdir().unwrap();
         let keys = FernetKeys::load_or_create(dir.path()).unwrap();
         let token = keys.seal(&sample(Scope::System)).unwrap();
         assert!(token.starts_with("gAAAAA"));
+        assert!(!token.ends_with('='), "padding stripped as Keystone does");
         let opened = keys.open(&token).unwrap();
         assert_eq!(opened.user_id, "ce02e938cb624d9a8032248aecfe2be0");
         assert_eq!(opened.scope, Scope::System);

@@ -94,6 +94,56 @@ impl TokenValidator for LocalTokens {
     }
 }
 
+/// The SQLite database in the data dir, created if missing.
+async fn open_database(dir: &Path) -> Result<sqlx::SqlitePool, ServerError> {
+    std::fs::create_dir_all(dir).map_err(data_dir_error(dir))?;
+    let options = SqliteConnectOptions::new()
+        .filename(dir.join("glint.sqlite"))
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(std::time::Duration::from_secs(10));
+    Ok(SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?)
+}
+
+fn fernet_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("fernet-keys")
+}
+
+/// `glint admin bootstrap`: what `keystone-manage bootstrap` does, on the
+/// data dir, without serving. Returns the admin password when it was set.
+pub async fn admin_bootstrap(config: &ServeConfig) -> Result<Option<String>, ServerError> {
+    let pool = open_database(&config.data_dir).await?;
+    let identity = IdentityService::open(pool, &fernet_dir(&config.data_dir), IdentityConfig::default()).await?;
+    let outcome = identity
+        .bootstrap(&BootstrapSpec {
+            admin_password: config.admin_password.clone(),
+            region: config.region.clone(),
+            public_url: config.public_url.clone(),
+        })
+        .await?;
+    if let Some(password) = &outcome.admin_password {
+        write_openrc(config, password)?;
+    }
+    Ok(outcome.admin_password)
+}
+
+/// `glint admin fernet-rotate`; running servers pick the keys up within
+/// [`KEY_RELOAD_INTERVAL`].
+pub fn fernet_rotate(data_dir: &Path, max_active_keys: usize) -> Result<u32, ServerError> {
+    Ok(glint_identity::token::rotate_keys(
+        &fernet_dir(data_dir),
+        max_active_keys,
+    )?)
+}
+
+/// How often a running server re-reads its Fernet key directory.
+pub const KEY_RELOAD_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+
 fn data_dir_error(path: &Path) -> impl FnOnce(std::io::Error) -> ServerError + '_ {
     move |source| ServerError::DataDir {
         path: path.to_owned(),
@@ -104,22 +154,10 @@ fn data_dir_error(path: &Path) -> impl FnOnce(std::io::Error) -> ServerError + '
 impl App {
     pub async fn open(config: ServeConfig) -> Result<Self, ServerError> {
         let dir = &config.data_dir;
-        std::fs::create_dir_all(dir).map_err(data_dir_error(dir))?;
-        let options = SqliteConnectOptions::new()
-            .filename(dir.join("glint.sqlite"))
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
-
+        let pool = open_database(dir).await?;
         let identity = IdentityService::open(
             pool.clone(),
-            &dir.join("fernet-keys"),
+            &fernet_dir(dir),
             IdentityConfig {
                 token_ttl: chrono::Duration::from_std(config.token_ttl).unwrap_or(chrono::Duration::hours(1)),
             },
@@ -228,10 +266,24 @@ pub async fn run(
     app: &App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    axum::serve(listener, app.router())
+    let identity = app.identity.clone();
+    // Pick up `glint admin fernet-rotate` (or keys synced from another node).
+    let reloader = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(KEY_RELOAD_INTERVAL);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = identity.reload_keys() {
+                tracing::error!(error = %e, "could not reload fernet keys");
+            }
+        }
+    });
+    let served = axum::serve(listener, app.router())
         .with_graceful_shutdown(shutdown)
         .await
-        .map_err(ServerError::Serve)
+        .map_err(ServerError::Serve);
+    reloader.abort();
+    served
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -71,7 +71,11 @@ async fn password_auth_by_name_and_by_id_with_every_scope() {
         .map(|r| r["name"].as_str().unwrap())
         .collect();
     roles.sort();
-    assert_eq!(roles, ["admin", "manager", "member", "reader"], "admin implies manager, member and reader");
+    assert_eq!(
+        roles,
+        ["admin", "manager", "member", "reader"],
+        "admin implies manager, member and reader"
+    );
     assert_eq!(token["audit_ids"].as_array().unwrap()[0].as_str().unwrap().len(), 22);
     assert!(token["expires_at"].as_str().unwrap().ends_with(".000000Z"));
     let catalog = token["catalog"].as_array().unwrap();

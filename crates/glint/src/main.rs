@@ -33,15 +33,42 @@ struct TopLevel {
 enum Command {
     /// Run the server.
     Serve(ServeArgs),
+    /// Operator commands on a data dir (like keystone-manage).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create the default domain, admin project/user/roles, region and catalog (idempotent).
+    Bootstrap {
+        #[arg(long, default_value = "./glint-data", env = "GLINT_DATA_DIR")]
+        data_dir: PathBuf,
+        /// The admin password to set (default: keep it, or generate one for a new admin).
+        #[arg(long, env = "GLINT_ADMIN_PASSWORD")]
+        bootstrap_password: Option<String>,
+        /// Base URL for the catalog endpoints.
+        #[arg(long, default_value = "http://127.0.0.1:5050", env = "GLINT_PUBLIC_URL")]
+        public_url: String,
+        #[arg(long, default_value = "RegionOne")]
+        region: String,
+    },
+    /// Rotate the Fernet keys as `keystone-manage fernet_rotate` does.
+    FernetRotate {
+        #[arg(long, default_value = "./glint-data", env = "GLINT_DATA_DIR")]
+        data_dir: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        max_active_keys: usize,
+    },
 }
 
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
-    if args.get(1).map(|a| a == "serve").unwrap_or(false) {
-        let TopLevel {
-            command: Command::Serve(serve_args),
-        } = TopLevel::parse();
-        return serve(serve_args);
+    if args.get(1).is_some_and(|a| a == "serve" || a == "admin") {
+        return match TopLevel::parse().command {
+            Command::Serve(serve_args) => serve(serve_args),
+            Command::Admin(admin) => run_admin(admin),
+        };
     }
     let code = glint_cli::run_client(args.into_iter().skip(1).collect());
     ExitCode::from(u8::try_from(code).unwrap_or(1))
@@ -86,4 +113,41 @@ async fn serve_async(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> 
     tracing::info!(listen = %bound, public_url = %app.config.public_url, "glint serving /identity and /image");
     glint_server::run(listener, &app, glint_server::shutdown_signal()).await?;
     Ok(())
+}
+
+fn run_admin(command: AdminCommand) -> ExitCode {
+    let result: Result<(), Box<dyn std::error::Error>> = match command {
+        AdminCommand::Bootstrap {
+            data_dir,
+            bootstrap_password,
+            public_url,
+            region,
+        } => {
+            let mut config = glint_server::ServeConfig::new(&data_dir, public_url);
+            config.admin_password = bootstrap_password.filter(|p| !p.is_empty());
+            config.region = region;
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(Into::into)
+                .and_then(|rt| rt.block_on(glint_server::admin_bootstrap(&config)).map_err(Into::into))
+                .map(|password| match password {
+                    Some(p) => print!("{}", glint_server::openrc(&config, &p)),
+                    None => println!("bootstrap: nothing to change"),
+                })
+        }
+        AdminCommand::FernetRotate {
+            data_dir,
+            max_active_keys,
+        } => glint_server::fernet_rotate(&data_dir, max_active_keys)
+            .map(|primary| println!("fernet-rotate: key {primary} is now the primary key"))
+            .map_err(Into::into),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("glint admin: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -464,10 +464,8 @@ pub(super) async fn create_user(State(api): State<IdentityApi>, headers: HeaderM
         default_project_id: opt_str(&m, "default_project_id")?,
         extra,
     };
-    let user = api.service.db().insert_user(&user, None).await?;
-    if let Some(password) = opt_str(&m, "password")? {
-        api.service.set_password(&user.id, &password).await?;
-    }
+    let password = opt_str(&m, "password")?;
+    let user = api.service.create_user(&user, password.as_deref()).await?;
     Ok(created("user", user_json(&api, &user)))
 }
 
