@@ -14,15 +14,15 @@ use bytes::Bytes;
 use futures_util::TryStreamExt;
 use serde_json::{json, Map, Value};
 
-use crate::auth::{RequestContext, TokenRejection, TokenValidator};
+use crate::auth::{RequestContext, RequestId, TokenRejection, TokenValidator};
 use crate::error::{ErrorFormat, GlanceErrorBody};
 use crate::filter::ListQuery;
-use crate::model::{Image, Member, MemberStatus};
-use crate::service::{check_writable, Download, NewImage, PatchOp, RangeRequest};
+use crate::model::{Image, Member, MemberStatus, Task};
+use crate::service::{check_writable, Download, ImportMethod, NewImage, PatchOp, RangeRequest};
 use crate::{schema, ImageError, ImageService};
 
-/// Versions whose features Glint serves (2.6 import and later are not yet).
-const VERSIONS: &[&str] = &["v2.5", "v2.4", "v2.3", "v2.2", "v2.1", "v2.0"];
+/// Versions whose features Glint serves: up to 2.7 (import, os_hidden, multihash).
+const VERSIONS: &[&str] = &["v2.7", "v2.6", "v2.5", "v2.4", "v2.3", "v2.2", "v2.1", "v2.0"];
 
 #[derive(Clone)]
 pub struct ImageApi {
@@ -53,6 +53,12 @@ pub fn router(api: ImageApi) -> Router {
             "/v2/images/{id}/members/{member}",
             get(show_member).put(update_member).delete(remove_member),
         )
+        .route("/v2/images/{id}/stage", put(stage))
+        .route("/v2/images/{id}/import", post(import))
+        .route("/v2/images/{id}/tasks", get(image_tasks))
+        .route("/v2/info/import", get(info_import))
+        .route("/v2/info/stores", get(info_stores))
+        .route("/v2/info/usage", get(info_usage))
         .route("/v2/images/{id}/actions/deactivate", post(deactivate))
         .route("/v2/images/{id}/actions/reactivate", post(reactivate))
         .route("/v2/schemas/image", get(|| async { Json(schema::image()) }))
@@ -280,6 +286,9 @@ async fn create_image(State(api): State<ImageApi>, Caller(ctx): Caller, body: By
     if let Ok(v) = HeaderValue::from_str(&format!("{}/v2/images/{}", api.base_url, image.id)) {
         res.headers_mut().insert(http::header::LOCATION, v);
     }
+    if let Ok(v) = HeaderValue::from_str(&api.service.import_methods().join(",")) {
+        res.headers_mut().insert("openstack-image-import-methods", v);
+    }
     Ok(res)
 }
 
@@ -406,20 +415,119 @@ async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult {
-    let expected = match headers.get("x-openstack-image-size") {
-        None => None,
-        Some(v) => Some(
-            v.to_str()
-                .ok()
-                .and_then(|s| s.trim().parse::<u64>().ok())
-                .ok_or_else(|| {
-                    ImageError::BadRequest("x-openstack-image-size must be a non-negative integer.".into())
-                })?,
-        ),
-    };
+    let expected = announced_size(&headers)?;
     let stream = Box::pin(body.into_data_stream().map_err(std::io::Error::other));
     api.service.upload(&ctx, &id, stream, expected).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn announced_size(headers: &HeaderMap) -> ApiResult<Option<u64>> {
+    match headers.get("x-openstack-image-size") {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .map(Some)
+            .ok_or_else(|| ImageError::BadRequest("x-openstack-image-size must be a non-negative integer.".into())),
+    }
+}
+
+async fn stage(
+    State(api): State<ImageApi>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let expected = announced_size(&headers)?;
+    let stream = Box::pin(body.into_data_stream().map_err(std::io::Error::other));
+    api.service.stage(&ctx, &id, stream, expected).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn import(
+    State(api): State<ImageApi>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+    request_id: Option<axum::Extension<RequestId>>,
+    body: Bytes,
+) -> ApiResult {
+    let body = parse_json(&body)?;
+    let name = body
+        .pointer("/method/name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ImageError::BadRequest("Import request requires a 'method' with a 'name'.".into()))?;
+    let method = match name {
+        "glance-direct" => ImportMethod::GlanceDirect,
+        "web-download" => ImportMethod::WebDownload {
+            uri: body
+                .pointer("/method/uri")
+                .and_then(Value::as_str)
+                .ok_or_else(|| ImageError::BadRequest("URI is required for web-download import method.".into()))?
+                .to_owned(),
+        },
+        "copy-image" => ImportMethod::CopyImage,
+        other => {
+            return Err(ImageError::BadRequest(format!(
+                "Import method {other} is not valid for this cloud."
+            )))
+        }
+    };
+    let offered = api.service.import_methods().contains(&name) || method == ImportMethod::CopyImage;
+    if !offered {
+        return Err(ImageError::BadRequest(format!(
+            "Import method {name} is not valid for this cloud."
+        )));
+    }
+    api.service
+        .import(&ctx, &id, method, request_id.map(|r| r.0 .0))
+        .await?;
+    Ok(StatusCode::ACCEPTED.into_response())
+}
+
+fn task_json(t: &Task) -> Value {
+    json!({
+        "id": t.id,
+        "type": t.task_type,
+        "status": t.status,
+        "owner": t.owner,
+        "input": t.input,
+        "result": t.result,
+        "message": t.message,
+        "image_id": t.image_id,
+        "request_id": t.request_id,
+        "user_id": t.user_id,
+        "created_at": t.created_at,
+        "updated_at": t.updated_at,
+        "expires_at": null,
+    })
+}
+
+async fn image_tasks(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult {
+    let tasks = api.service.tasks(&ctx, &id).await?;
+    Ok(Json(json!({"tasks": tasks.iter().map(task_json).collect::<Vec<_>>()})).into_response())
+}
+
+async fn info_import(State(api): State<ImageApi>, Caller(_ctx): Caller) -> ApiResult {
+    Ok(Json(json!({"import-methods": {
+        "description": "Import methods available.",
+        "type": "array",
+        "value": api.service.import_methods(),
+    }}))
+    .into_response())
+}
+
+async fn info_stores(State(api): State<ImageApi>, Caller(_ctx): Caller) -> ApiResult {
+    Ok(Json(json!({"stores": [{"id": api.service.store_id(), "default": "true"}]})).into_response())
+}
+
+async fn info_usage(State(api): State<ImageApi>, Caller(ctx): Caller) -> ApiResult {
+    let mut usage = Map::new();
+    for (resource, limit, used) in api.service.usage(&ctx).await? {
+        usage.insert(resource.to_owned(), json!({"limit": limit, "usage": used}));
+    }
+    Ok(Json(json!({"usage": usage})).into_response())
 }
 
 async fn download(

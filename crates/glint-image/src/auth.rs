@@ -37,3 +37,8 @@ pub enum TokenRejection {
 pub trait TokenValidator: Send + Sync + 'static {
     async fn validate(&self, token: &str) -> Result<RequestContext, TokenRejection>;
 }
+
+/// The request's `x-openstack-request-id`, put in the request extensions by
+/// the server so that tasks can record it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(pub String);

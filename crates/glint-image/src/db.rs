@@ -498,7 +498,7 @@ impl ImageDb {
 
     /// Images left mid-operation by a crash: deleted-but-not-purged and saving.
     pub async fn unfinished(&self) -> Result<Vec<Image>, ImageError> {
-        let rows = sqlx::query("SELECT * FROM images i WHERE status IN ('deleted', 'saving')")
+        let rows = sqlx::query("SELECT * FROM images i WHERE status IN ('deleted', 'saving', 'importing')")
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(image_from_row).collect()
@@ -609,5 +609,154 @@ impl SortValue {
             SortValue::Text(s) => qb.push_bind(s),
             SortValue::Int(i) => qb.push_bind(i),
         };
+    }
+}
+
+/// Usage, staging and tasks.
+impl ImageDb {
+    pub async fn usage(&self, owner: &str) -> Result<crate::quota::Usage, ImageError> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN location IS NOT NULL AND status != 'deleted' THEN size END), 0) AS size_bytes,
+                    COALESCE(SUM(CASE WHEN status IN ('uploading', 'importing') THEN staged_size END), 0) AS staged_bytes,
+                    COUNT(CASE WHEN status != 'deleted' THEN 1 END) AS count_total,
+                    COUNT(CASE WHEN status IN ('saving', 'uploading', 'importing') THEN 1 END) AS count_uploading
+             FROM images WHERE owner = ?",
+        )
+        .bind(owner)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(crate::quota::Usage {
+            image_size_total: crate::quota::mib(row.get::<i64, _>("size_bytes").max(0) as u64),
+            image_stage_total: crate::quota::mib(row.get::<i64, _>("staged_bytes").max(0) as u64),
+            image_count_total: row.get("count_total"),
+            image_count_uploading: row.get("count_uploading"),
+        })
+    }
+
+    pub async fn set_staged_size(&self, id: &str, size: Option<u64>) -> Result<(), ImageError> {
+        sqlx::query("UPDATE images SET staged_size = ? WHERE id = ?")
+            .bind(size.map(|s| s as i64))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn staged_size(&self, id: &str) -> Result<Option<u64>, ImageError> {
+        let v: Option<Option<i64>> = sqlx::query_scalar("SELECT staged_size FROM images WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(v.flatten().map(|s| s as u64))
+    }
+
+    /// `importing` → `active` like [`ImageDb::activate`] does from `saving`.
+    pub async fn activate_from(&self, id: &str, from: ImageStatus, data: &UploadedData) -> Result<bool, ImageError> {
+        Ok(sqlx::query(
+            "UPDATE images SET status = 'active', size = ?, virtual_size = ?, checksum = ?, os_hash_algo = ?,
+                 os_hash_value = ?, store_id = ?, location = ?, staged_size = NULL, updated_at = ?
+             WHERE id = ? AND status = ?",
+        )
+        .bind(data.size as i64)
+        .bind(data.virtual_size.map(|v| v as i64))
+        .bind(&data.checksum)
+        .bind(&data.os_hash_algo)
+        .bind(&data.os_hash_value)
+        .bind(&data.location.store_id)
+        .bind(&data.location.location)
+        .bind(crate::model::now_timestamp())
+        .bind(id)
+        .bind(from.as_str())
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// Images whose staged data must survive (uploading or importing).
+    pub async fn staged_image_ids(&self) -> Result<Vec<String>, ImageError> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM images WHERE status IN ('uploading', 'importing')")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn insert_task(&self, t: &crate::model::Task) -> Result<(), ImageError> {
+        sqlx::query(
+            "INSERT INTO tasks (id, type, status, owner, image_id, request_id, user_id, input, result, message, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&t.id)
+        .bind(&t.task_type)
+        .bind(&t.status)
+        .bind(&t.owner)
+        .bind(&t.image_id)
+        .bind(&t.request_id)
+        .bind(&t.user_id)
+        .bind(t.input.to_string())
+        .bind(t.result.as_ref().map(|r| r.to_string()))
+        .bind(&t.message)
+        .bind(&t.created_at)
+        .bind(&t.updated_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn finish_task(
+        &self,
+        id: &str,
+        status: &str,
+        message: &str,
+        result: Option<serde_json::Value>,
+    ) -> Result<(), ImageError> {
+        sqlx::query("UPDATE tasks SET status = ?, message = ?, result = ?, updated_at = ? WHERE id = ?")
+            .bind(status)
+            .bind(message)
+            .bind(result.map(|r| r.to_string()))
+            .bind(crate::model::now_timestamp())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn tasks_for_image(&self, image_id: &str) -> Result<Vec<crate::model::Task>, ImageError> {
+        let rows = sqlx::query("SELECT * FROM tasks WHERE image_id = ? ORDER BY created_at, id")
+            .bind(image_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| crate::model::Task {
+                id: r.get("id"),
+                task_type: r.get("type"),
+                status: r.get("status"),
+                owner: r.get("owner"),
+                image_id: r.get("image_id"),
+                request_id: r.get("request_id"),
+                user_id: r.get("user_id"),
+                input: serde_json::from_str(&r.get::<String, _>("input")).unwrap_or_default(),
+                result: r
+                    .get::<Option<String>, _>("result")
+                    .and_then(|s| serde_json::from_str(&s).ok()),
+                message: r.get("message"),
+                created_at: r.get("created_at"),
+                updated_at: r.get("updated_at"),
+            })
+            .collect())
+    }
+
+    /// Tasks left `pending`/`processing` by a crash are failed at start-up.
+    pub async fn fail_unfinished_tasks(&self) -> Result<u64, ImageError> {
+        Ok(sqlx::query(
+            "UPDATE tasks SET status = 'failure', message = 'Interrupted by a restart of the image service.', updated_at = ?
+             WHERE status IN ('pending', 'processing')",
+        )
+        .bind(crate::model::now_timestamp())
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
     }
 }

@@ -108,13 +108,18 @@ impl ErrorFormat {
     }
 }
 
+/// webob's reason phrases, where they differ from today's HTTP names.
+fn webob_title(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        413 => "Request Entity Too Large",
+        416 => "Requested Range Not Satisfiable",
+        _ => status.canonical_reason().unwrap_or(""),
+    }
+}
+
 impl GlanceErrorBody {
     fn status_line(&self) -> String {
-        format!(
-            "{} {}",
-            self.status.as_u16(),
-            self.status.canonical_reason().unwrap_or("")
-        )
+        format!("{} {}", self.status.as_u16(), webob_title(self.status))
     }
 
     pub fn render(&self, format: ErrorFormat) -> (HeaderValue, String) {
@@ -128,7 +133,7 @@ impl GlanceErrorBody {
                 let body = serde_json::json!({
                     "message": format!("{}<br /><br />\n{}\n\n", self.explanation, detail_block),
                     "code": self.status_line(),
-                    "title": self.status.canonical_reason().unwrap_or(""),
+                    "title": webob_title(self.status),
                 });
                 (HeaderValue::from_static("application/json"), body.to_string())
             }

@@ -13,8 +13,10 @@ pub mod filter;
 pub mod format;
 pub mod model;
 pub mod policy;
+pub mod quota;
 pub mod schema;
 pub mod service;
+pub mod web_download;
 
 pub use error::{ErrorFormat, GlanceErrorBody, ImageError};
 pub use service::{ImageLimits, ImageService};

@@ -179,6 +179,24 @@ pub struct Member {
     pub updated_at: String,
 }
 
+/// An asynchronous operation on an image (Glance's `api_image_import` task).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    pub id: String,
+    pub task_type: String,
+    /// pending, processing, success or failure.
+    pub status: String,
+    pub owner: Option<String>,
+    pub image_id: Option<String>,
+    pub request_id: Option<String>,
+    pub user_id: Option<String>,
+    pub input: serde_json::Value,
+    pub result: Option<serde_json::Value>,
+    pub message: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
 /// The current time as Glance prints it.
 pub fn now_timestamp() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()

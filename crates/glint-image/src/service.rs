@@ -12,10 +12,13 @@ use crate::auth::RequestContext;
 use crate::db::{ImageDb, UploadedData};
 use crate::filter::ListQuery;
 use crate::format::{inspect, matches_disk_format, INSPECT_BYTES};
+use crate::model::Task;
 use crate::model::{
     now_timestamp, Image, ImageStatus, Location, Member, MemberStatus, Visibility, CONTAINER_FORMATS, DISK_FORMATS,
 };
 use crate::policy;
+use crate::quota::{self, LimitSource};
+use crate::web_download::WebDownloadPolicy;
 use crate::ImageError;
 
 /// Glance's per-image caps (`glance/common/config.py` defaults).
@@ -111,7 +114,59 @@ pub enum Download {
 pub struct ImageService {
     db: ImageDb,
     store: Arc<dyn StoreBackend>,
+    /// Where `PUT …/stage` keeps data until it is imported.
+    staging: Arc<dyn StoreBackend>,
     limits: ImageLimits,
+    /// `None`: quotas are off.
+    quotas: Option<Arc<dyn LimitSource>>,
+    import: ImportConfig,
+}
+
+/// The parts an image service runs on.
+pub struct ImageBackends {
+    pub store: Arc<dyn StoreBackend>,
+    pub staging: Arc<dyn StoreBackend>,
+    pub quotas: Option<Arc<dyn LimitSource>>,
+}
+
+/// Operator settings for interoperable import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportConfig {
+    pub web_download: WebDownloadPolicy,
+}
+
+/// How `POST …/import` was asked to get the data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportMethod {
+    GlanceDirect,
+    WebDownload { uri: String },
+    CopyImage,
+}
+
+impl ImportMethod {
+    fn task_input(&self) -> serde_json::Value {
+        match self {
+            Self::GlanceDirect => serde_json::json!({"import_req": {"method": {"name": "glance-direct"}}}),
+            Self::WebDownload { uri } => {
+                serde_json::json!({"import_req": {"method": {"name": "web-download", "uri": uri}}})
+            }
+            Self::CopyImage => serde_json::json!({"import_req": {"method": {"name": "copy-image"}}}),
+        }
+    }
+}
+
+enum ImportSource {
+    Staged,
+    Web(crate::web_download::CheckedTarget),
+}
+
+fn require_formats(image: &Image) -> Result<String, ImageError> {
+    match (&image.disk_format, &image.container_format) {
+        (Some(disk), Some(_)) => Ok(disk.clone()),
+        _ => Err(ImageError::BadRequest(
+            "Properties disk_format, container_format must be set prior to saving data.".into(),
+        )),
+    }
 }
 
 fn forbidden(action: &str) -> ImageError {
@@ -148,11 +203,19 @@ fn check_tag(tag: &str) -> Result<(), ImageError> {
 impl ImageService {
     pub async fn open(
         pool: sqlx::SqlitePool,
-        store: Arc<dyn StoreBackend>,
+        backends: ImageBackends,
         limits: ImageLimits,
+        import: ImportConfig,
     ) -> Result<Arc<Self>, ImageError> {
         let db = ImageDb::new(pool).await?;
-        Ok(Arc::new(Self { db, store, limits }))
+        Ok(Arc::new(Self {
+            db,
+            store: backends.store,
+            staging: backends.staging,
+            limits,
+            quotas: backends.quotas,
+            import,
+        }))
     }
 
     pub fn store_id(&self) -> &str {
@@ -169,7 +232,17 @@ impl ImageService {
                     if let Some(loc) = &image.location {
                         self.store.delete(&loc.location).await?;
                     }
+                    self.staging.delete(&image.id).await?;
                     self.db.purge(&image.id).await?;
+                }
+                ImageStatus::Importing => {
+                    // Staged data survives: the user may import again.
+                    let back_to = if self.db.staged_size(&image.id).await?.is_some() {
+                        ImageStatus::Uploading
+                    } else {
+                        ImageStatus::Queued
+                    };
+                    self.db.transition(&image.id, ImageStatus::Importing, back_to).await?;
                 }
                 _ => {
                     self.db
@@ -178,6 +251,7 @@ impl ImageService {
                 }
             }
         }
+        self.db.fail_unfinished_tasks().await?;
         let referenced: std::collections::HashSet<String> = self
             .db
             .referenced_locations()
@@ -191,6 +265,14 @@ impl ImageService {
             if !referenced.contains(&location) {
                 tracing::warn!(%location, "removing orphaned image data");
                 self.store.delete(&location).await?;
+                removed += 1;
+            }
+        }
+        let staged: std::collections::HashSet<String> = self.db.staged_image_ids().await?.into_iter().collect();
+        for location in self.staging.list().await? {
+            if !staged.contains(&location) {
+                tracing::warn!(%location, "removing orphaned staged data");
+                self.staging.delete(&location).await?;
                 removed += 1;
             }
         }
@@ -305,6 +387,7 @@ impl ImageService {
             properties: new.properties,
             location: None,
         };
+        self.enforce(&image, &[(quota::IMAGE_COUNT_TOTAL, 1)]).await?;
         self.db.insert(&image).await?;
         Ok(image)
     }
@@ -485,6 +568,7 @@ impl ImageService {
                 _ => Err(missing(id)),
             };
         }
+        self.staging.delete(id).await?;
         // Re-read: an upload may have activated it between our read and the mark.
         let location = self.db_location(id).await?.or(image.location);
         if let Some(loc) = location {
@@ -520,26 +604,48 @@ impl ImageService {
         if !policy::may_modify(ctx, &image) {
             return Err(forbidden("upload_image"));
         }
-        let (Some(disk_format), Some(_)) = (image.disk_format.clone(), image.container_format.as_ref()) else {
-            return Err(ImageError::BadRequest(
-                "Properties disk_format, container_format must be set prior to saving data.".into(),
-            ));
-        };
-        if let Some(size) = expected_size {
-            if size > self.limits.max_image_size {
-                return Err(ImageError::TooLarge(format!(
-                    "Image exceeds the storage quota: the image size cap is {} bytes.",
-                    self.limits.max_image_size
-                )));
-            }
-        }
+        let disk_format = require_formats(&image)?;
+        self.check_size_cap(expected_size)?;
+        self.enforce(
+            &image,
+            &[(quota::IMAGE_SIZE_TOTAL, 0), (quota::IMAGE_COUNT_UPLOADING, 1)],
+        )
+        .await?;
         if !self.db.transition(id, ImageStatus::Queued, ImageStatus::Saving).await? {
-            let now = self.db.get(id).await?.map(|i| i.status).unwrap_or(ImageStatus::Deleted);
-            return Err(ImageError::Conflict(format!(
-                "Image status transition from {now} to saving is not allowed"
-            )));
+            return Err(self.transition_conflict(id, ImageStatus::Saving).await?);
         }
+        self.store_and_activate(id, &disk_format, data, expected_size, ImageStatus::Saving)
+            .await
+    }
 
+    fn check_size_cap(&self, expected_size: Option<u64>) -> Result<(), ImageError> {
+        match expected_size {
+            Some(size) if size > self.limits.max_image_size => Err(ImageError::TooLarge(format!(
+                "Image exceeds the storage quota: the image size cap is {} bytes.",
+                self.limits.max_image_size
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    async fn transition_conflict(&self, id: &str, to: ImageStatus) -> Result<ImageError, ImageError> {
+        let now = self.db.get(id).await?.map(|i| i.status).unwrap_or(ImageStatus::Deleted);
+        Ok(ImageError::Conflict(format!(
+            "Image status transition from {now} to {to} is not allowed"
+        )))
+    }
+
+    /// Writes `data` to the image store with format inspection and activates
+    /// the image, which must be in `from`. On failure it returns to `queued`
+    /// and nothing stays in the store.
+    async fn store_and_activate(
+        &self,
+        id: &str,
+        disk_format: &str,
+        data: ByteStream,
+        expected_size: Option<u64>,
+        from: ImageStatus,
+    ) -> Result<(), ImageError> {
         // Keep the first bytes for format inspection while the rest streams.
         let head = Arc::new(Mutex::new(Vec::with_capacity(INSPECT_BYTES)));
         let head_in = head.clone();
@@ -561,7 +667,7 @@ impl ImageService {
         let blob = match self.store.put(id, tapped, limits).await {
             Ok(blob) => blob,
             Err(e) => {
-                self.db.transition(id, ImageStatus::Saving, ImageStatus::Queued).await?;
+                self.db.transition(id, from, ImageStatus::Queued).await?;
                 return Err(e.into());
             }
         };
@@ -573,7 +679,7 @@ impl ImageService {
         };
         let refusal = if let Some(reason) = inspection.unsafe_reason.clone() {
             Some(format!("Image disallowed by format safety check: {reason}."))
-        } else if !matches_disk_format(&disk_format, inspection.format) {
+        } else if !matches_disk_format(disk_format, inspection.format) {
             Some(format!(
                 "Image content does not match disk_format {disk_format}: the data is {}.",
                 inspection.format.as_str()
@@ -583,7 +689,7 @@ impl ImageService {
         };
         if let Some(message) = refusal {
             self.store.delete(&blob.location).await?;
-            self.db.transition(id, ImageStatus::Saving, ImageStatus::Queued).await?;
+            self.db.transition(id, from, ImageStatus::Queued).await?;
             return Err(ImageError::BadRequest(message));
         }
         let data = UploadedData {
@@ -597,13 +703,230 @@ impl ImageService {
                 location: blob.location.clone(),
             },
         };
-        if !self.db.activate(id, &data).await? {
+        if !self.db.activate_from(id, from, &data).await? {
             self.store.delete(&blob.location).await?;
             return Err(ImageError::Gone(format!(
                 "Image {id} could not be found after upload. The image may have been deleted during the upload."
             )));
         }
         Ok(())
+    }
+
+    // ---- quotas --------------------------------------------------------------
+
+    /// Checks `(resource, delta)` pairs against the owner's limits, if quotas are on.
+    async fn enforce(&self, image: &Image, checks: &[(&str, i64)]) -> Result<(), ImageError> {
+        let Some(owner) = image.owner.as_deref() else {
+            return Ok(());
+        };
+        self.enforce_project(owner, checks).await
+    }
+
+    async fn enforce_project(&self, project_id: &str, checks: &[(&str, i64)]) -> Result<(), ImageError> {
+        let Some(source) = &self.quotas else { return Ok(()) };
+        let limits = source.project_limits(project_id).await?;
+        let usage = self.db.usage(project_id).await?;
+        for (resource, delta) in checks {
+            quota::check(project_id, &limits, &usage, resource, *delta)?;
+        }
+        Ok(())
+    }
+
+    /// `GET /v2/info/usage`: (resource, limit, usage) for the caller's project.
+    pub async fn usage(&self, ctx: &RequestContext) -> Result<Vec<(&'static str, i64, i64)>, ImageError> {
+        let project = ctx.project_id.as_deref().unwrap_or_default();
+        let usage = self.db.usage(project).await?;
+        let limits = match &self.quotas {
+            Some(source) => source.project_limits(project).await?,
+            None => Default::default(),
+        };
+        Ok(quota::RESOURCES
+            .iter()
+            .map(|r| {
+                (
+                    *r,
+                    if self.quotas.is_some() {
+                        limits.get(*r).copied().unwrap_or(0)
+                    } else {
+                        -1
+                    },
+                    usage.get(r),
+                )
+            })
+            .collect())
+    }
+
+    // ---- interoperable import ----------------------------------------------------
+
+    /// Import methods this deployment offers, in Glance's order.
+    pub fn import_methods(&self) -> Vec<&'static str> {
+        let mut methods = vec!["glance-direct"];
+        if !self.import.web_download.allowed_hosts.is_empty() {
+            methods.push("web-download");
+        }
+        methods
+    }
+
+    /// `PUT /v2/images/{id}/stage`: queued → uploading, data in the staging store.
+    pub async fn stage(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        data: ByteStream,
+        expected_size: Option<u64>,
+    ) -> Result<(), ImageError> {
+        let image = self.get(ctx, id).await?;
+        if !policy::may_modify(ctx, &image) {
+            return Err(forbidden("modify_image"));
+        }
+        self.check_size_cap(expected_size)?;
+        self.enforce(
+            &image,
+            &[(quota::IMAGE_STAGE_TOTAL, 0), (quota::IMAGE_COUNT_UPLOADING, 1)],
+        )
+        .await?;
+        if !self
+            .db
+            .transition(id, ImageStatus::Queued, ImageStatus::Uploading)
+            .await?
+        {
+            return Err(self.transition_conflict(id, ImageStatus::Uploading).await?);
+        }
+        let limits = WriteLimits {
+            expected_size,
+            max_size: self.limits.max_image_size,
+        };
+        match self.staging.put(id, data, limits).await {
+            Ok(blob) => {
+                self.db.set_staged_size(id, Some(blob.size)).await?;
+                Ok(())
+            }
+            Err(e) => {
+                self.db
+                    .transition(id, ImageStatus::Uploading, ImageStatus::Queued)
+                    .await?;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// `POST /v2/images/{id}/import`: validates, records a task and starts the
+    /// import in the background. Returns the task.
+    pub async fn import(
+        self: &Arc<Self>,
+        ctx: &RequestContext,
+        id: &str,
+        method: ImportMethod,
+        request_id: Option<String>,
+    ) -> Result<Task, ImageError> {
+        let image = self.get(ctx, id).await?;
+        if !policy::may_modify(ctx, &image) {
+            return Err(forbidden("import_image"));
+        }
+        let disk_format = require_formats(&image)?;
+        self.enforce(&image, &[(quota::IMAGE_SIZE_TOTAL, 0)]).await?;
+        let (from, source) = match &method {
+            ImportMethod::GlanceDirect => {
+                if image.status != ImageStatus::Uploading {
+                    return Err(ImageError::Conflict(format!(
+                        "Image {id} is not staged: it must be in status 'uploading' to import with 'glance-direct'."
+                    )));
+                }
+                (ImageStatus::Uploading, ImportSource::Staged)
+            }
+            ImportMethod::WebDownload { uri } => {
+                if image.status != ImageStatus::Queued {
+                    return Err(ImageError::Conflict(format!(
+                        "Image {id} must be in status 'queued' to import with 'web-download'."
+                    )));
+                }
+                let target = self.import.web_download.check(uri).await?;
+                (ImageStatus::Queued, ImportSource::Web(target))
+            }
+            ImportMethod::CopyImage => {
+                return Err(ImageError::Conflict(format!(
+                    "Image {id} is already in every configured store; copy-image needs more than one store."
+                )));
+            }
+        };
+        if !self.db.transition(id, from, ImageStatus::Importing).await? {
+            return Err(self.transition_conflict(id, ImageStatus::Importing).await?);
+        }
+        let now = now_timestamp();
+        let task = Task {
+            id: uuid::Uuid::new_v4().to_string(),
+            task_type: "api_image_import".into(),
+            status: "processing".into(),
+            owner: image.owner.clone(),
+            image_id: Some(id.to_owned()),
+            request_id,
+            user_id: Some(ctx.user_id.clone()),
+            input: method.task_input(),
+            result: None,
+            message: String::new(),
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        self.db.insert_task(&task).await?;
+        let service = self.clone();
+        let (task_id, image_id) = (task.id.clone(), id.to_owned());
+        tokio::spawn(async move {
+            let outcome = service.run_import(&image_id, &disk_format, source).await;
+            let (status, message) = match &outcome {
+                Ok(()) => ("success", String::new()),
+                Err(e) => ("failure", e.to_string()),
+            };
+            if let Err(e) = outcome {
+                tracing::warn!(image = %image_id, error = %e, "import failed");
+            }
+            let result = serde_json::json!({"image_id": image_id});
+            if let Err(e) = service.db.finish_task(&task_id, status, &message, Some(result)).await {
+                tracing::error!(task = %task_id, error = %e, "could not record the import's outcome");
+            }
+        });
+        Ok(task)
+    }
+
+    async fn run_import(&self, id: &str, disk_format: &str, source: ImportSource) -> Result<(), ImageError> {
+        match source {
+            ImportSource::Staged => {
+                let expected = self.db.staged_size(id).await?;
+                let staged = match self.staging.get(id, None).await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        self.db
+                            .transition(id, ImageStatus::Importing, ImageStatus::Queued)
+                            .await?;
+                        return Err(e.into());
+                    }
+                };
+                let outcome = self
+                    .store_and_activate(id, disk_format, staged, expected, ImageStatus::Importing)
+                    .await;
+                // Staged data is consumed either way, as Glance does.
+                self.staging.delete(id).await?;
+                self.db.set_staged_size(id, None).await?;
+                outcome
+            }
+            ImportSource::Web(target) => {
+                let stream = match target.fetch().await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        self.db
+                            .transition(id, ImageStatus::Importing, ImageStatus::Queued)
+                            .await?;
+                        return Err(e);
+                    }
+                };
+                self.store_and_activate(id, disk_format, stream.data, stream.size, ImageStatus::Importing)
+                    .await
+            }
+        }
+    }
+
+    pub async fn tasks(&self, ctx: &RequestContext, id: &str) -> Result<Vec<Task>, ImageError> {
+        self.get(ctx, id).await?;
+        self.db.tasks_for_image(id).await
     }
 
     pub async fn download(

@@ -2,6 +2,7 @@
 //! identity records, and serves Identity under `/identity` and Image under
 //! `/image` on one listener.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,6 +17,9 @@ use glint_identity::api::IdentityApi;
 use glint_identity::{BootstrapSpec, IdentityConfig, IdentityError, IdentityService, ResolvedScope};
 use glint_image::api::ImageApi;
 use glint_image::auth::{RequestContext, TokenRejection, TokenValidator};
+use glint_image::quota::LimitSource;
+use glint_image::service::{ImageBackends, ImportConfig};
+use glint_image::web_download::WebDownloadPolicy;
 use glint_image::{ImageLimits, ImageService};
 use glint_store::FsStore;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -48,6 +52,12 @@ pub struct ServeConfig {
     pub region: String,
     pub image_limits: ImageLimits,
     pub token_ttl: std::time::Duration,
+    /// Enforce unified limits from the identity service (Glance's `use_keystone_limits`).
+    pub enforce_quotas: bool,
+    /// Hosts (`host` or `host:port`) web-download may fetch from; empty disables it.
+    pub web_download_hosts: Vec<String>,
+    /// Let web-download reach loopback and private addresses (labs and tests only).
+    pub web_download_allow_private: bool,
 }
 
 impl ServeConfig {
@@ -59,6 +69,9 @@ impl ServeConfig {
             region: "RegionOne".into(),
             image_limits: ImageLimits::default(),
             token_ttl: std::time::Duration::from_secs(3600),
+            enforce_quotas: true,
+            web_download_hosts: Vec::new(),
+            web_download_allow_private: false,
         }
     }
 }
@@ -71,6 +84,46 @@ pub struct App {
     /// Set when this start bootstrapped (or reset) the admin password.
     pub admin_password: Option<String>,
     pub admin_project_id: String,
+}
+
+/// Unified limits for the image service from Glint's own identity records:
+/// the registered default per resource, overridden by a project limit.
+struct LocalLimits {
+    identity: Arc<IdentityService>,
+    region: String,
+}
+
+#[async_trait]
+impl LimitSource for LocalLimits {
+    async fn project_limits(&self, project_id: &str) -> Result<HashMap<String, i64>, glint_image::ImageError> {
+        let unavailable = |e: IdentityError| glint_image::ImageError::Unavailable(format!("limits: {e}"));
+        let db = self.identity.db();
+        let Some(service_id) = db.service_by_type("image").await.map_err(unavailable)? else {
+            return Ok(HashMap::new());
+        };
+        let in_region = |r: &Option<String>| r.is_none() || r.as_deref() == Some(self.region.as_str());
+        let mut limits = HashMap::new();
+        let mut registered = db
+            .list_registered_limits(Some(&service_id), None, None)
+            .await
+            .map_err(unavailable)?;
+        // Region-specific entries win over region-less ones.
+        registered.sort_by_key(|l| l.region_id.is_some());
+        for l in registered.into_iter().filter(|l| in_region(&l.region_id)) {
+            limits.insert(l.resource_name, l.default_limit);
+        }
+        let filter = glint_identity::db::LimitFilter {
+            service_id: Some(service_id),
+            project_id: Some(project_id.to_owned()),
+            ..Default::default()
+        };
+        let mut own = db.list_limits(&filter).await.map_err(unavailable)?;
+        own.sort_by_key(|l| l.region_id.is_some());
+        for l in own.into_iter().filter(|l| in_region(&l.region_id)) {
+            limits.insert(l.resource_name, l.resource_limit);
+        }
+        Ok(limits)
+    }
 }
 
 /// The in-process bridge from the image service to the identity service.
@@ -170,8 +223,23 @@ impl App {
                 public_url: config.public_url.clone(),
             })
             .await?;
-        let store = FsStore::open("fs", dir.join("images"))?;
-        let images = ImageService::open(pool, Arc::new(store), config.image_limits.clone()).await?;
+        let backends = ImageBackends {
+            store: Arc::new(FsStore::open("fs", dir.join("images"))?),
+            staging: Arc::new(FsStore::open("os_glance_staging_store", dir.join("staging"))?),
+            quotas: config.enforce_quotas.then(|| {
+                Arc::new(LocalLimits {
+                    identity: identity.clone(),
+                    region: config.region.clone(),
+                }) as Arc<dyn LimitSource>
+            }),
+        };
+        let import = ImportConfig {
+            web_download: WebDownloadPolicy {
+                allowed_hosts: config.web_download_hosts.clone(),
+                allow_private: config.web_download_allow_private,
+            },
+        };
+        let images = ImageService::open(pool, backends, config.image_limits.clone(), import).await?;
         let orphans = images.recover().await?;
         if orphans > 0 {
             tracing::warn!(orphans, "removed image data no image pointed at");
@@ -211,8 +279,9 @@ impl App {
 }
 
 /// Every response carries `x-openstack-request-id`, as OpenStack services do.
-async fn request_id(req: Request, next: Next) -> Response {
+async fn request_id(mut req: Request, next: Next) -> Response {
     let id = format!("req-{}", uuid::Uuid::new_v4());
+    req.extensions_mut().insert(glint_image::auth::RequestId(id.clone()));
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let started = std::time::Instant::now();

@@ -20,6 +20,15 @@ struct ServeArgs {
     /// Base URL clients reach this server at (default: http://<listen>).
     #[arg(long, env = "GLINT_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Hosts (`host` or `host:port`) the web-download import may fetch from; repeatable.
+    #[arg(long = "web-download-allow", env = "GLINT_WEB_DOWNLOAD_ALLOW", value_delimiter = ',')]
+    web_download_allow: Vec<String>,
+    /// Let web-download reach loopback and private addresses (labs and tests only).
+    #[arg(long)]
+    web_download_allow_private: bool,
+    /// Do not enforce unified limits (quotas) on images.
+    #[arg(long)]
+    no_quotas: bool,
 }
 
 #[derive(Parser)]
@@ -101,6 +110,9 @@ async fn serve_async(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> 
     let public_url = args.public_url.unwrap_or_else(|| format!("http://{bound}"));
     let mut config = glint_server::ServeConfig::new(&args.data_dir, public_url);
     config.admin_password = std::env::var("GLINT_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+    config.web_download_hosts = args.web_download_allow;
+    config.web_download_allow_private = args.web_download_allow_private;
+    config.enforce_quotas = !args.no_quotas;
     let app = glint_server::App::open(config).await?;
     if let Some(password) = &app.admin_password {
         // Printed once, when the password is set; the file keeps it for later.
