@@ -212,7 +212,7 @@ impl IdentityDb {
             .await
             .map_err(|e| {
                 if is_unique_violation(&e) {
-                    IdentityError::Conflict(format!("Domain {name}"))
+                    IdentityError::Conflict(format!("domain - Duplicate entry found with name {name}"))
                 } else {
                     e.into()
                 }
@@ -299,8 +299,8 @@ impl IdentityDb {
         .execute(&mut *tx)
         .await
         .map_err(conflict(format!(
-            "Duplicate entry found with name {} at domain ID {}",
-            p.name, p.domain_id
+            "project - it is not permitted to have two projects with the same name in the same domain : {}",
+            p.name
         )))?;
         for tag in &p.tags {
             sqlx::query("INSERT OR IGNORE INTO project_tags (project_id, name) VALUES (?, ?)")
@@ -325,8 +325,8 @@ impl IdentityDb {
             .execute(&mut *tx)
             .await
             .map_err(conflict(format!(
-                "Duplicate entry found with name {} at domain ID {}",
-                p.name, p.domain_id
+                "project - it is not permitted to have two projects with the same name in the same domain : {}",
+                p.name
             )))?;
         sqlx::query("DELETE FROM project_tags WHERE project_id = ?")
             .bind(&p.id)
@@ -431,7 +431,7 @@ impl IdentityDb {
         .execute(&self.pool)
         .await
         .map_err(conflict(format!(
-            "Duplicate entry found with name {} at domain ID {}",
+            "user - Duplicate entry found with name {} at domain ID {}",
             u.name, u.domain_id
         )))?;
         self.user(&u.id)
@@ -449,7 +449,7 @@ impl IdentityDb {
             .execute(&self.pool)
             .await
             .map_err(conflict(format!(
-                "Duplicate entry found with name {} at domain ID {}",
+                "user - Duplicate entry found with name {} at domain ID {}",
                 u.name, u.domain_id
             )))?;
         Ok(())
@@ -527,7 +527,7 @@ impl IdentityDb {
             .bind(&r.description)
             .execute(&self.pool)
             .await
-            .map_err(conflict(format!("Duplicate entry found with name {}", r.name)))?;
+            .map_err(conflict(format!("role - Duplicate entry found with name {}", r.name)))?;
         Ok(())
     }
 
@@ -758,7 +758,7 @@ impl IdentityDb {
             .bind(&d.id)
             .execute(&self.pool)
             .await
-            .map_err(conflict(format!("Duplicate entry found with name {}", d.name)))?;
+            .map_err(conflict(format!("domain - Duplicate entry found with name {}", d.name)))?;
         Ok(())
     }
 
@@ -820,7 +820,7 @@ impl IdentityDb {
             .execute(&self.pool)
             .await
             .map_err(conflict(format!(
-                "Duplicate entry found with name {} at domain ID {}",
+                "group - Duplicate entry found with name {} at domain ID {}",
                 g.name, g.domain_id
             )))?;
         Ok(())
@@ -834,7 +834,7 @@ impl IdentityDb {
             .execute(&self.pool)
             .await
             .map_err(conflict(format!(
-                "Duplicate entry found with name {} at domain ID {}",
+                "group - Duplicate entry found with name {} at domain ID {}",
                 g.name, g.domain_id
             )))?;
         Ok(())
@@ -938,7 +938,7 @@ impl IdentityDb {
             .bind(&r.id)
             .execute(&self.pool)
             .await
-            .map_err(conflict(format!("Duplicate entry found with name {}", r.name)))?;
+            .map_err(conflict(format!("role - Duplicate entry found with name {}", r.name)))?;
         Ok(())
     }
 
@@ -1087,7 +1087,7 @@ impl IdentityDb {
             .bind(&r.parent_region_id)
             .execute(&self.pool)
             .await
-            .map_err(conflict(format!("Duplicate ID, {}", r.id)))?;
+            .map_err(conflict(format!("region - Duplicate ID, {}.", r.id)))?;
         Ok(())
     }
 
@@ -1254,7 +1254,10 @@ impl IdentityDb {
         .bind(c.access_rules.to_string())
         .execute(&self.pool)
         .await
-        .map_err(conflict(format!("Duplicate entry found with name {}", c.name)))?;
+        .map_err(conflict(format!(
+            "application_credential - Duplicate entry found with name {}",
+            c.name
+        )))?;
         Ok(())
     }
 
@@ -1321,7 +1324,7 @@ impl IdentityDb {
         .bind(&l.description)
         .execute(&self.pool)
         .await
-        .map_err(conflict(format!("Duplicate entry for registered limit {}", l.resource_name)))?;
+        .map_err(conflict("registered_limit - Duplicate entry".to_owned()))?;
         Ok(())
     }
 
@@ -1365,7 +1368,7 @@ impl IdentityDb {
         .bind(&l.id)
         .execute(&self.pool)
         .await
-        .map_err(conflict(format!("Duplicate entry for registered limit {}", l.resource_name)))?;
+        .map_err(conflict("registered_limit - Duplicate entry".to_owned()))?;
         Ok(())
     }
 
@@ -1393,7 +1396,7 @@ impl IdentityDb {
         .bind(&l.description)
         .execute(&self.pool)
         .await
-        .map_err(conflict(format!("Duplicate entry for limit {}", l.resource_name)))?;
+        .map_err(conflict("limit - Duplicate entry".to_owned()))?;
         Ok(())
     }
 

@@ -13,43 +13,69 @@ use crate::TokenInfo;
 pub enum Action {
     GetDomain,
     ListDomains,
-    ManageDomains,
+    CreateDomain,
+    UpdateDomain,
+    DeleteDomain,
     GetProject,
     ListProjects,
-    ManageProjects,
+    CreateProject,
+    UpdateProject,
+    DeleteProject,
+    UpdateProjectTags,
     ListUserProjects,
     GetUser,
     ListUsers,
-    ManageUsers,
+    CreateUser,
+    UpdateUser,
+    DeleteUser,
     GetGroup,
     ListGroups,
-    ManageGroups,
+    CreateGroup,
+    UpdateGroup,
+    DeleteGroup,
     ListGroupUsers,
     ListUserGroups,
+    AddUserToGroup,
+    RemoveUserFromGroup,
     GetRole,
     ListRoles,
-    ManageRoles,
+    CreateRole,
+    UpdateRole,
+    DeleteRole,
     ListImpliedRoles,
-    ManageImpliedRoles,
+    CreateImpliedRole,
+    DeleteImpliedRole,
     CheckGrant,
     ListGrants,
-    ManageGrants,
-    ManageSystemGrants,
+    CreateGrant,
+    RevokeGrant,
+    CreateSystemGrant,
+    RevokeSystemGrant,
     ListRoleAssignments,
     GetRegion,
-    ManageRegions,
+    CreateRegion,
+    UpdateRegion,
+    DeleteRegion,
     GetService,
-    ManageServices,
+    CreateService,
+    UpdateService,
+    DeleteService,
     GetEndpoint,
-    ManageEndpoints,
+    CreateEndpoint,
+    UpdateEndpoint,
+    DeleteEndpoint,
     GetAppCredential,
     CreateAppCredential,
     DeleteAppCredential,
     GetLimitModel,
     GetRegisteredLimit,
-    ManageRegisteredLimits,
+    CreateRegisteredLimits,
+    UpdateRegisteredLimit,
+    DeleteRegisteredLimit,
     GetLimit,
-    ManageLimits,
+    CreateLimits,
+    UpdateLimit,
+    DeleteLimit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,25 +127,39 @@ pub fn personas(action: Action) -> &'static [Persona] {
     match action {
         GetDomain => &[Admin, SystemReader, DomainReader, ProjectReader],
         ListDomains => &[Admin, SystemReader],
-        ManageDomains => &[Admin],
+        CreateDomain | UpdateDomain | DeleteDomain => &[Admin],
         GetProject => &[Admin, SystemReader, DomainReader, ProjectReader],
         ListProjects => &[Admin, SystemReader, DomainReader],
-        ManageProjects => &[Admin, DomainManager],
+        CreateProject | UpdateProject | DeleteProject | UpdateProjectTags => &[Admin, DomainManager],
         ListUserProjects => &[Admin, SystemReader, DomainReader, Owner],
         GetUser => &[Admin, SystemReader, DomainReader, Owner],
         ListUsers => &[Admin, SystemReader, DomainReader],
-        ManageUsers => &[Admin, DomainManager],
+        CreateUser | UpdateUser | DeleteUser => &[Admin, DomainManager],
         GetGroup | ListGroups | ListGroupUsers => &[Admin, SystemReader, DomainReader],
         ListUserGroups => &[Admin, SystemReader, DomainReader, Owner],
-        ManageGroups => &[Admin, DomainManager],
+        CreateGroup | UpdateGroup | DeleteGroup | AddUserToGroup | RemoveUserFromGroup => &[Admin, DomainManager],
         GetRole | ListRoles | ListImpliedRoles => &[Admin, SystemReader, DomainReader],
-        ManageRoles | ManageImpliedRoles => &[Admin],
+        CreateRole | UpdateRole | DeleteRole | CreateImpliedRole | DeleteImpliedRole => &[Admin],
         CheckGrant | ListGrants | ListRoleAssignments => &[Admin, SystemReader, DomainReader],
-        ManageGrants => &[Admin, DomainManager],
-        ManageSystemGrants => &[Admin],
+        CreateGrant | RevokeGrant => &[Admin, DomainManager],
+        CreateSystemGrant | RevokeSystemGrant => &[Admin],
         GetRegion | GetLimitModel | GetRegisteredLimit => &[Anyone],
         GetService | GetEndpoint => &[Admin, SystemReader],
-        ManageRegions | ManageServices | ManageEndpoints | ManageRegisteredLimits | ManageLimits => &[Admin],
+        CreateRegion
+        | UpdateRegion
+        | DeleteRegion
+        | CreateService
+        | UpdateService
+        | DeleteService
+        | CreateEndpoint
+        | UpdateEndpoint
+        | DeleteEndpoint
+        | CreateRegisteredLimits
+        | UpdateRegisteredLimit
+        | DeleteRegisteredLimit
+        | CreateLimits
+        | UpdateLimit
+        | DeleteLimit => &[Admin],
         GetAppCredential => &[Admin, SystemReader, Owner],
         CreateAppCredential | DeleteAppCredential => &[Admin, Owner],
         GetLimit => &[Admin, SystemReader, DomainReader, ProjectReader],
@@ -158,7 +198,7 @@ pub fn enforce(action: Action, caller: &TokenInfo, target: &PolicyTarget) -> Res
 }
 
 fn rule_name(action: Action) -> String {
-    // CamelCase → snake_case, e.g. ManageProjects → manage_projects.
+    // CamelCase → snake_case, e.g. CreateProject → manage_projects.
     let debug = format!("{action:?}");
     let mut out = String::new();
     for (i, c) in debug.chars().enumerate() {
@@ -252,37 +292,37 @@ mod tests {
         use Action::*;
         #[rustfmt::skip]
         let table: &[(&TokenInfo, Action, &PolicyTarget, bool)] = &[
-            (&system_admin,   ManageDomains,  &other_domain,  true),
-            (&project_admin,  ManageDomains,  &other_domain,  true),
-            (&system_reader,  ManageDomains,  &other_domain,  false),
+            (&system_admin,   CreateDomain,  &other_domain,  true),
+            (&project_admin,  CreateDomain,  &other_domain,  true),
+            (&system_reader,  CreateDomain,  &other_domain,  false),
             (&system_reader,  ListProjects,   &other_domain,  true),
             (&domain_reader,  ListProjects,   &own_domain,    true),
             (&domain_reader,  ListProjects,   &other_domain,  false),
             (&project_member, ListProjects,   &own_domain,    false),
             (&project_member, GetProject,     &own_project,   true),
             (&project_member, GetProject,     &other_project, false),
-            (&domain_manager, ManageProjects, &own_project,   true),
-            (&domain_manager, ManageProjects, &other_project, false),
-            (&domain_reader,  ManageProjects, &own_project,   false),
-            (&project_member, ManageProjects, &own_project,   false),
+            (&domain_manager, CreateProject, &own_project,   true),
+            (&domain_manager, CreateProject, &other_project, false),
+            (&domain_reader,  CreateProject, &own_project,   false),
+            (&project_member, CreateProject, &own_project,   false),
             (&project_member, GetUser,        &myself,        true),
             (&project_member, GetUser,        &someone,       false),
-            (&domain_manager, ManageUsers,    &someone,       true),
-            (&project_member, ManageUsers,    &someone,       false),
-            (&project_member, ManageRoles,    &own_domain,    false),
-            (&domain_manager, ManageGrants,   &own_project,   true),
-            (&domain_manager, ManageSystemGrants, &own_domain, false),
+            (&domain_manager, CreateUser,    &someone,       true),
+            (&project_member, CreateUser,    &someone,       false),
+            (&project_member, CreateRole,    &own_domain,    false),
+            (&domain_manager, CreateGrant,   &own_project,   true),
+            (&domain_manager, CreateSystemGrant, &own_domain, false),
             (&project_member, ListRoleAssignments, &own_project, false),
             (&project_member, GetRegion,      &PolicyTarget::default(), true),
             (&project_member, GetService,     &PolicyTarget::default(), false),
-            (&project_member, ManageEndpoints,&PolicyTarget::default(), false),
+            (&project_member, CreateEndpoint,&PolicyTarget::default(), false),
             (&project_member, CreateAppCredential, &myself,   true),
             (&project_member, CreateAppCredential, &someone,  false),
             (&system_reader,  GetAppCredential,    &someone,  true),
             (&project_member, GetLimit,       &own_project,   true),
             (&project_member, GetLimit,       &other_project, false),
-            (&project_member, ManageLimits,   &own_project,   false),
-            (&project_admin,  ManageRegisteredLimits, &PolicyTarget::default(), true),
+            (&project_member, UpdateLimit,   &own_project,   false),
+            (&project_admin,  CreateRegisteredLimits, &PolicyTarget::default(), true),
         ];
         for (caller, action, target, expected) in table {
             assert_eq!(
@@ -297,10 +337,10 @@ mod tests {
     #[test]
     fn denials_name_the_rule() {
         let member = token("project", &["member"]);
-        let err = enforce(Action::ManageProjects, &member, &PolicyTarget::default()).unwrap_err();
+        let err = enforce(Action::CreateProject, &member, &PolicyTarget::default()).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "You are not authorized to perform the requested action: identity:manage_projects."
+            "You are not authorized to perform the requested action: identity:create_project."
         );
     }
 }

@@ -65,6 +65,7 @@ pub fn router(api: ImageApi) -> Router {
         .route("/v2/schemas/images", get(|| async { Json(schema::images()) }))
         .route("/v2/schemas/member", get(|| async { Json(schema::member()) }))
         .route("/v2/schemas/members", get(|| async { Json(schema::members()) }))
+        .merge(crate::metadefs_api::routes())
         .fallback(fallback)
         .with_state(api)
         .layer(axum::middleware::from_fn(move |req: Request, next: Next| {

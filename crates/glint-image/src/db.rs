@@ -760,3 +760,275 @@ impl ImageDb {
         .rows_affected())
     }
 }
+
+/// Metadata definitions.
+impl ImageDb {
+    pub async fn ensure_resource_type(&self, name: &str) -> Result<(), ImageError> {
+        let now = crate::model::now_timestamp();
+        sqlx::query("INSERT OR IGNORE INTO metadef_resource_types (name, created_at, updated_at) VALUES (?, ?, ?)")
+            .bind(name)
+            .bind(&now)
+            .bind(&now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn resource_types(&self) -> Result<Vec<(String, String, String)>, ImageError> {
+        let rows = sqlx::query("SELECT name, created_at, updated_at FROM metadef_resource_types ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get("name"), r.get("created_at"), r.get("updated_at")))
+            .collect())
+    }
+
+    pub async fn insert_metadef_namespace(&self, ns: &crate::metadefs::Namespace) -> Result<(), ImageError> {
+        let res = sqlx::query(
+            "INSERT INTO metadef_namespaces (namespace, display_name, description, visibility, protected, owner, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&ns.namespace)
+        .bind(&ns.display_name)
+        .bind(&ns.description)
+        .bind(&ns.visibility)
+        .bind(ns.protected as i64)
+        .bind(&ns.owner)
+        .bind(&ns.created_at)
+        .bind(&ns.updated_at)
+        .execute(&self.pool)
+        .await;
+        match res {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ImageError::Conflict(format!(
+                "Metadata definition namespace={} already exists.",
+                ns.namespace
+            ))),
+            other => other.map(|_| ()).map_err(Into::into),
+        }
+    }
+
+    pub async fn update_metadef_namespace(
+        &self,
+        old_name: &str,
+        ns: &crate::metadefs::Namespace,
+    ) -> Result<(), ImageError> {
+        let res = sqlx::query(
+            "UPDATE metadef_namespaces SET namespace = ?, display_name = ?, description = ?, visibility = ?, protected = ?,
+                 owner = ?, updated_at = ? WHERE namespace = ?",
+        )
+        .bind(&ns.namespace)
+        .bind(&ns.display_name)
+        .bind(&ns.description)
+        .bind(&ns.visibility)
+        .bind(ns.protected as i64)
+        .bind(&ns.owner)
+        .bind(&ns.updated_at)
+        .bind(old_name)
+        .execute(&self.pool)
+        .await;
+        match res {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ImageError::Conflict(format!(
+                "Metadata definition namespace={} already exists.",
+                ns.namespace
+            ))),
+            other => other.map(|_| ()).map_err(Into::into),
+        }
+    }
+
+    pub async fn metadef_namespace(&self, name: &str) -> Result<Option<crate::metadefs::Namespace>, ImageError> {
+        let row = sqlx::query("SELECT * FROM metadef_namespaces WHERE namespace = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(namespace_from_row))
+    }
+
+    pub async fn metadef_namespaces(
+        &self,
+        resource_type: Option<&str>,
+    ) -> Result<Vec<crate::metadefs::Namespace>, ImageError> {
+        let rows = sqlx::query(
+            "SELECT * FROM metadef_namespaces n WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM metadef_namespace_resource_types a
+                 WHERE a.namespace = n.namespace AND a.resource_type = ?1)) ORDER BY namespace",
+        )
+        .bind(resource_type)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(namespace_from_row).collect())
+    }
+
+    pub async fn delete_metadef_namespace(&self, name: &str) -> Result<bool, ImageError> {
+        Ok(sqlx::query("DELETE FROM metadef_namespaces WHERE namespace = ?")
+            .bind(name)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    pub async fn insert_association(
+        &self,
+        namespace: &str,
+        a: &crate::metadefs::Association,
+    ) -> Result<(), ImageError> {
+        let res = sqlx::query(
+            "INSERT INTO metadef_namespace_resource_types (namespace, resource_type, prefix, properties_target, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(namespace)
+        .bind(&a.resource_type)
+        .bind(&a.prefix)
+        .bind(&a.properties_target)
+        .bind(&a.created_at)
+        .bind(&a.updated_at)
+        .execute(&self.pool)
+        .await;
+        match res {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ImageError::Conflict(format!(
+                "The metadata definition resource-type association of resource-type={} to namespace={namespace}, already exists.",
+                a.resource_type
+            ))),
+            other => other.map(|_| ()).map_err(Into::into),
+        }
+    }
+
+    pub async fn associations(&self, namespace: &str) -> Result<Vec<crate::metadefs::Association>, ImageError> {
+        let rows =
+            sqlx::query("SELECT * FROM metadef_namespace_resource_types WHERE namespace = ? ORDER BY resource_type")
+                .bind(namespace)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .iter()
+            .map(|r| crate::metadefs::Association {
+                resource_type: r.get("resource_type"),
+                prefix: r.get("prefix"),
+                properties_target: r.get("properties_target"),
+                created_at: r.get("created_at"),
+                updated_at: r.get("updated_at"),
+            })
+            .collect())
+    }
+
+    pub async fn delete_association(&self, namespace: &str, resource_type: &str) -> Result<bool, ImageError> {
+        Ok(
+            sqlx::query("DELETE FROM metadef_namespace_resource_types WHERE namespace = ? AND resource_type = ?")
+                .bind(namespace)
+                .bind(resource_type)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                == 1,
+        )
+    }
+
+    /// Creates or replaces an object, property or tag.
+    pub async fn put_metadef_item(
+        &self,
+        namespace: &str,
+        kind: &str,
+        name: &str,
+        body: &serde_json::Value,
+    ) -> Result<(), ImageError> {
+        let now = crate::model::now_timestamp();
+        sqlx::query(
+            "INSERT INTO metadef_items (namespace, kind, name, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (namespace, kind, name) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+        )
+        .bind(namespace)
+        .bind(kind)
+        .bind(name)
+        .bind(body.to_string())
+        .bind(&now)
+        .bind(&now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn rename_metadef_item(
+        &self,
+        namespace: &str,
+        kind: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<(), ImageError> {
+        let res = sqlx::query("UPDATE metadef_items SET name = ? WHERE namespace = ? AND kind = ? AND name = ?")
+            .bind(new)
+            .bind(namespace)
+            .bind(kind)
+            .bind(old)
+            .execute(&self.pool)
+            .await;
+        match res {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ImageError::Conflict(format!(
+                "A metadata definition {kind} with name={new} already exists in namespace={namespace}."
+            ))),
+            other => other.map(|_| ()).map_err(Into::into),
+        }
+    }
+
+    pub async fn metadef_items(&self, namespace: &str, kind: &str) -> Result<Vec<crate::metadefs::Item>, ImageError> {
+        let rows = sqlx::query("SELECT * FROM metadef_items WHERE namespace = ? AND kind = ? ORDER BY name")
+            .bind(namespace)
+            .bind(kind)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(item_from_row).collect())
+    }
+
+    pub async fn metadef_item(
+        &self,
+        namespace: &str,
+        kind: &str,
+        name: &str,
+    ) -> Result<Option<crate::metadefs::Item>, ImageError> {
+        let row = sqlx::query("SELECT * FROM metadef_items WHERE namespace = ? AND kind = ? AND name = ?")
+            .bind(namespace)
+            .bind(kind)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(item_from_row))
+    }
+
+    pub async fn delete_metadef_items(
+        &self,
+        namespace: &str,
+        kind: &str,
+        name: Option<&str>,
+    ) -> Result<u64, ImageError> {
+        Ok(
+            sqlx::query("DELETE FROM metadef_items WHERE namespace = ?1 AND kind = ?2 AND (?3 IS NULL OR name = ?3)")
+                .bind(namespace)
+                .bind(kind)
+                .bind(name)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+}
+
+fn namespace_from_row(r: &SqliteRow) -> crate::metadefs::Namespace {
+    crate::metadefs::Namespace {
+        namespace: r.get("namespace"),
+        display_name: r.get("display_name"),
+        description: r.get("description"),
+        visibility: r.get("visibility"),
+        protected: r.get::<i64, _>("protected") != 0,
+        owner: r.get("owner"),
+        created_at: r.get("created_at"),
+        updated_at: r.get("updated_at"),
+    }
+}
+
+fn item_from_row(r: &SqliteRow) -> crate::metadefs::Item {
+    crate::metadefs::Item {
+        name: r.get("name"),
+        body: serde_json::from_str(&r.get::<String, _>("body")).unwrap_or(serde_json::Value::Null),
+        created_at: r.get("created_at"),
+        updated_at: r.get("updated_at"),
+    }
+}

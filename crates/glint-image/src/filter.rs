@@ -293,7 +293,8 @@ impl ListQuery {
                     }
                 }
                 "owner" => q.owner = Some(value.clone()),
-                "os_hidden" => q.os_hidden = parse_bool(key, value)?,
+                // openstacksdk sends `os_hidden=True`; Glance parses it leniently.
+                "os_hidden" => q.os_hidden = parse_bool(key, &value.to_ascii_lowercase())?,
                 "protected" => q.protected = Some(parse_bool(key, value)?),
                 "tag" => q.tags.push(value.clone()),
                 "size_min" => q.size_min = Some(parse_u64(key, value)?),
@@ -399,6 +400,7 @@ mod tests {
         assert!(parse("visibility=everyone").is_err());
         assert_eq!(parse("visibility=all").unwrap().visibility, Some(VisibilityFilter::All));
         assert!(parse("protected=True").is_err());
+        assert!(parse("os_hidden=True").unwrap().os_hidden);
         assert!(parse("changes-since=2020-01-01").is_err());
     }
 

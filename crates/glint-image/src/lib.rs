@@ -11,6 +11,8 @@ pub mod db;
 mod error;
 pub mod filter;
 pub mod format;
+pub mod metadefs;
+mod metadefs_api;
 pub mod model;
 pub mod policy;
 pub mod quota;

@@ -218,6 +218,11 @@ impl ImageService {
         }))
     }
 
+    /// The metadata database, for the metadefs catalogue (plain CRUD, no image state).
+    pub fn db(&self) -> &ImageDb {
+        &self.db
+    }
+
     pub fn store_id(&self) -> &str {
         self.store.id()
     }

@@ -240,6 +240,7 @@ impl App {
             },
         };
         let images = ImageService::open(pool, backends, config.image_limits.clone(), import).await?;
+        glint_image::metadefs::load_catalogue(images.db()).await?;
         let orphans = images.recover().await?;
         if orphans > 0 {
             tracing::warn!(orphans, "removed image data no image pointed at");

@@ -53,7 +53,7 @@ pub(super) async fn list_regions(State(api): State<IdentityApi>, headers: Header
 }
 
 pub(super) async fn create_region(State(api): State<IdentityApi>, headers: HeaderMap, body: Bytes) -> ApiResult {
-    authorize(&api, &headers, Action::ManageRegions).await?;
+    authorize(&api, &headers, Action::CreateRegion).await?;
     let m = entity(&body, "region")?;
     let region = Region {
         id: opt_str(&m, "id")?.unwrap_or_else(new_id),
@@ -92,7 +92,7 @@ pub(super) async fn update_region(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult {
-    authorize(&api, &headers, Action::ManageRegions).await?;
+    authorize(&api, &headers, Action::UpdateRegion).await?;
     let mut region = load_region(&api, &id).await?;
     let m = entity(&body, "region")?;
     if let Some(d) = opt_str(&m, "description")? {
@@ -110,7 +110,7 @@ pub(super) async fn delete_region(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    authorize(&api, &headers, Action::ManageRegions).await?;
+    authorize(&api, &headers, Action::DeleteRegion).await?;
     if !api.service.db().list_endpoints(None, None, Some(&id)).await?.is_empty() {
         return Err(IdentityError::Forbidden(format!(
             "delete region {id}: endpoints still use it"
@@ -143,7 +143,7 @@ pub(super) async fn list_services(State(api): State<IdentityApi>, headers: Heade
 }
 
 pub(super) async fn create_service(State(api): State<IdentityApi>, headers: HeaderMap, body: Bytes) -> ApiResult {
-    authorize(&api, &headers, Action::ManageServices).await?;
+    authorize(&api, &headers, Action::CreateService).await?;
     let m = entity(&body, "service")?;
     let service = Service {
         id: new_id(),
@@ -181,7 +181,7 @@ pub(super) async fn update_service(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult {
-    authorize(&api, &headers, Action::ManageServices).await?;
+    authorize(&api, &headers, Action::UpdateService).await?;
     let mut service = load_service(&api, &id).await?;
     let m = entity(&body, "service")?;
     if let Some(t) = opt_str(&m, "type")? {
@@ -205,7 +205,7 @@ pub(super) async fn delete_service(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    authorize(&api, &headers, Action::ManageServices).await?;
+    authorize(&api, &headers, Action::DeleteService).await?;
     if !api.service.db().delete_service(&id).await? {
         return Err(IdentityError::not_found("service", id));
     }
@@ -258,7 +258,7 @@ async fn validated_endpoint(api: &IdentityApi, mut e: EndpointRecord) -> ApiResu
 }
 
 pub(super) async fn create_endpoint(State(api): State<IdentityApi>, headers: HeaderMap, body: Bytes) -> ApiResult {
-    authorize(&api, &headers, Action::ManageEndpoints).await?;
+    authorize(&api, &headers, Action::CreateEndpoint).await?;
     let m = entity(&body, "endpoint")?;
     let endpoint = EndpointRecord {
         id: new_id(),
@@ -296,7 +296,7 @@ pub(super) async fn update_endpoint(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult {
-    authorize(&api, &headers, Action::ManageEndpoints).await?;
+    authorize(&api, &headers, Action::UpdateEndpoint).await?;
     let mut e = load_endpoint(&api, &id).await?;
     let m = entity(&body, "endpoint")?;
     if let Some(v) = opt_str(&m, "service_id")? {
@@ -324,7 +324,7 @@ pub(super) async fn delete_endpoint(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    authorize(&api, &headers, Action::ManageEndpoints).await?;
+    authorize(&api, &headers, Action::DeleteEndpoint).await?;
     if !api.service.db().delete_endpoint(&id).await? {
         return Err(IdentityError::not_found("endpoint", id));
     }

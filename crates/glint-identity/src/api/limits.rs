@@ -103,7 +103,7 @@ pub(super) async fn create_registered_limits(
     body: Bytes,
 ) -> ApiResult {
     let caller = caller(&api, &headers).await?;
-    enforce(Action::ManageRegisteredLimits, &caller, &PolicyTarget::default())?;
+    enforce(Action::CreateRegisteredLimits, &caller, &PolicyTarget::default())?;
     let mut out = Vec::new();
     for m in batch(&body, "registered_limits")? {
         let limit = RegisteredLimit {
@@ -155,7 +155,7 @@ pub(super) async fn update_registered_limit(
     body: Bytes,
 ) -> ApiResult {
     let caller = caller(&api, &headers).await?;
-    enforce(Action::ManageRegisteredLimits, &caller, &PolicyTarget::default())?;
+    enforce(Action::UpdateRegisteredLimit, &caller, &PolicyTarget::default())?;
     let mut limit = load_registered(&api, &id).await?;
     let m = super::entity(&body, "registered_limit")?;
     if let Some(v) = opt_str(&m, "service_id")? {
@@ -184,7 +184,7 @@ pub(super) async fn delete_registered_limit(
     Path(id): Path<String>,
 ) -> ApiResult {
     let caller = caller(&api, &headers).await?;
-    enforce(Action::ManageRegisteredLimits, &caller, &PolicyTarget::default())?;
+    enforce(Action::DeleteRegisteredLimit, &caller, &PolicyTarget::default())?;
     let limit = load_registered(&api, &id).await?;
     let users = api
         .service
@@ -245,7 +245,7 @@ pub(super) async fn list_limits(State(api): State<IdentityApi>, headers: HeaderM
 
 pub(super) async fn create_limits(State(api): State<IdentityApi>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let caller = caller(&api, &headers).await?;
-    enforce(Action::ManageLimits, &caller, &PolicyTarget::default())?;
+    enforce(Action::CreateLimits, &caller, &PolicyTarget::default())?;
     let mut out = Vec::new();
     for m in batch(&body, "limits")? {
         let limit = Limit {
@@ -323,7 +323,7 @@ pub(super) async fn update_limit(
     body: Bytes,
 ) -> ApiResult {
     let caller = caller(&api, &headers).await?;
-    enforce(Action::ManageLimits, &caller, &PolicyTarget::default())?;
+    enforce(Action::UpdateLimit, &caller, &PolicyTarget::default())?;
     let mut limit = load_limit(&api, &id).await?;
     let m = super::entity(&body, "limit")?;
     if m.contains_key("resource_limit") {
@@ -342,7 +342,7 @@ pub(super) async fn delete_limit(
     Path(id): Path<String>,
 ) -> ApiResult {
     let caller = caller(&api, &headers).await?;
-    enforce(Action::ManageLimits, &caller, &PolicyTarget::default())?;
+    enforce(Action::DeleteLimit, &caller, &PolicyTarget::default())?;
     if !api.service.db().delete_limit(&id).await? {
         return Err(IdentityError::not_found("limit", id));
     }

@@ -35,7 +35,7 @@ pub(super) async fn list_domains(State(api): State<IdentityApi>, headers: Header
 
 pub(super) async fn create_domain(State(api): State<IdentityApi>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let caller = caller(&api, &headers).await?;
-    enforce(Action::ManageDomains, &caller, &PolicyTarget::default())?;
+    enforce(Action::CreateDomain, &caller, &PolicyTarget::default())?;
     let m = entity(&body, "domain")?;
     let domain = Domain {
         id: opt_str(&m, "explicit_domain_id")?.unwrap_or_else(new_id),
@@ -91,7 +91,7 @@ pub(super) async fn update_domain(
     body: Bytes,
 ) -> ApiResult {
     let caller = caller(&api, &headers).await?;
-    enforce(Action::ManageDomains, &caller, &PolicyTarget::domain(&id))?;
+    enforce(Action::UpdateDomain, &caller, &PolicyTarget::domain(&id))?;
     let mut domain = load_domain(&api, &id).await?;
     let m = entity(&body, "domain")?;
     if m.contains_key("name") {
@@ -113,7 +113,7 @@ pub(super) async fn delete_domain(
     Path(id): Path<String>,
 ) -> ApiResult {
     let caller = caller(&api, &headers).await?;
-    enforce(Action::ManageDomains, &caller, &PolicyTarget::domain(&id))?;
+    enforce(Action::DeleteDomain, &caller, &PolicyTarget::domain(&id))?;
     let domain = load_domain(&api, &id).await?;
     if domain.enabled {
         return Err(IdentityError::Forbidden(
@@ -204,7 +204,7 @@ pub(super) async fn create_project(State(api): State<IdentityApi>, headers: Head
         .or_else(|| parent.as_ref().map(|p| p.domain_id.clone()))
         .or_else(|| caller.domain_id().map(str::to_owned))
         .unwrap_or_else(|| "default".into());
-    enforce(Action::ManageProjects, &caller, &PolicyTarget::domain(&domain_id))?;
+    enforce(Action::CreateProject, &caller, &PolicyTarget::domain(&domain_id))?;
     if api.service.db().domain(&domain_id).await?.is_none() {
         return Err(bad(format!("Could not find domain: {domain_id}.")));
     }
@@ -254,7 +254,7 @@ pub(super) async fn update_project(
     let caller = caller(&api, &headers).await?;
     let mut project = load_project(&api, &id).await?;
     enforce(
-        Action::ManageProjects,
+        Action::UpdateProject,
         &caller,
         &PolicyTarget::project(&id, &project.domain_id),
     )?;
@@ -290,7 +290,7 @@ pub(super) async fn delete_project(
     let caller = caller(&api, &headers).await?;
     let project = load_project(&api, &id).await?;
     enforce(
-        Action::ManageProjects,
+        Action::DeleteProject,
         &caller,
         &PolicyTarget::project(&id, &project.domain_id),
     )?;
@@ -347,7 +347,7 @@ async fn edit_project_tags(
     let caller = caller(api, headers).await?;
     let mut project = load_project(api, id).await?;
     enforce(
-        Action::ManageProjects,
+        Action::UpdateProjectTags,
         &caller,
         &PolicyTarget::project(id, &project.domain_id),
     )?;
@@ -447,7 +447,7 @@ pub(super) async fn create_user(State(api): State<IdentityApi>, headers: HeaderM
     let domain_id = opt_str(&m, "domain_id")?
         .or_else(|| caller.domain_id().map(str::to_owned))
         .unwrap_or_else(|| "default".into());
-    enforce(Action::ManageUsers, &caller, &PolicyTarget::domain(&domain_id))?;
+    enforce(Action::CreateUser, &caller, &PolicyTarget::domain(&domain_id))?;
     if api.service.db().domain(&domain_id).await?.is_none() {
         return Err(bad(format!("Could not find domain: {domain_id}.")));
     }
@@ -488,7 +488,7 @@ pub(super) async fn update_user(
 ) -> ApiResult {
     let caller = caller(&api, &headers).await?;
     let mut user = load_user(&api, &id).await?;
-    enforce(Action::ManageUsers, &caller, &PolicyTarget::user(&id, &user.domain_id))?;
+    enforce(Action::UpdateUser, &caller, &PolicyTarget::user(&id, &user.domain_id))?;
     let m = entity(&body, "user")?;
     if m.contains_key("domain_id") && opt_str(&m, "domain_id")?.as_deref() != Some(user.domain_id.as_str()) {
         return Err(bad("Update of `domain_id` is not allowed."));
@@ -522,7 +522,7 @@ pub(super) async fn delete_user(
 ) -> ApiResult {
     let caller = caller(&api, &headers).await?;
     let user = load_user(&api, &id).await?;
-    enforce(Action::ManageUsers, &caller, &PolicyTarget::user(&id, &user.domain_id))?;
+    enforce(Action::DeleteUser, &caller, &PolicyTarget::user(&id, &user.domain_id))?;
     api.service.revoke_user_tokens(&id).await?;
     api.service.db().delete_user(&id).await?;
     Ok(no_content())
@@ -625,7 +625,7 @@ pub(super) async fn create_group(State(api): State<IdentityApi>, headers: Header
     let domain_id = opt_str(&m, "domain_id")?
         .or_else(|| caller.domain_id().map(str::to_owned))
         .unwrap_or_else(|| "default".into());
-    enforce(Action::ManageGroups, &caller, &PolicyTarget::domain(&domain_id))?;
+    enforce(Action::CreateGroup, &caller, &PolicyTarget::domain(&domain_id))?;
     if api.service.db().domain(&domain_id).await?.is_none() {
         return Err(bad(format!("Could not find domain: {domain_id}.")));
     }
@@ -658,7 +658,7 @@ pub(super) async fn update_group(
 ) -> ApiResult {
     let caller = caller(&api, &headers).await?;
     let mut group = load_group(&api, &id).await?;
-    enforce(Action::ManageGroups, &caller, &PolicyTarget::domain(&group.domain_id))?;
+    enforce(Action::UpdateGroup, &caller, &PolicyTarget::domain(&group.domain_id))?;
     let m = entity(&body, "group")?;
     if m.contains_key("name") {
         group.name = req_str(&m, "name")?;
@@ -677,7 +677,7 @@ pub(super) async fn delete_group(
 ) -> ApiResult {
     let caller = caller(&api, &headers).await?;
     let group = load_group(&api, &id).await?;
-    enforce(Action::ManageGroups, &caller, &PolicyTarget::domain(&group.domain_id))?;
+    enforce(Action::DeleteGroup, &caller, &PolicyTarget::domain(&group.domain_id))?;
     api.service.db().delete_group(&id).await?;
     Ok(no_content())
 }
@@ -718,7 +718,7 @@ pub(super) async fn add_group_user(
     headers: HeaderMap,
     Path((id, user_id)): Path<(String, String)>,
 ) -> ApiResult {
-    group_and_user(&api, &headers, &id, &user_id, Action::ManageGroups).await?;
+    group_and_user(&api, &headers, &id, &user_id, Action::AddUserToGroup).await?;
     api.service.db().add_group_member(&id, &user_id).await?;
     Ok(no_content())
 }
@@ -741,7 +741,7 @@ pub(super) async fn remove_group_user(
     headers: HeaderMap,
     Path((id, user_id)): Path<(String, String)>,
 ) -> ApiResult {
-    group_and_user(&api, &headers, &id, &user_id, Action::ManageGroups).await?;
+    group_and_user(&api, &headers, &id, &user_id, Action::RemoveUserFromGroup).await?;
     if !api.service.db().remove_group_member(&id, &user_id).await? {
         return Err(IdentityError::not_found("user", format!("{user_id} in group {id}")));
     }

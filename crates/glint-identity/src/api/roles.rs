@@ -49,7 +49,7 @@ pub(super) async fn list_roles(State(api): State<IdentityApi>, headers: HeaderMa
 
 pub(super) async fn create_role(State(api): State<IdentityApi>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let caller = caller(&api, &headers).await?;
-    enforce(Action::ManageRoles, &caller, &PolicyTarget::default())?;
+    enforce(Action::CreateRole, &caller, &PolicyTarget::default())?;
     let m = entity(&body, "role")?;
     if opt_str(&m, "domain_id")?.is_some() {
         return Err(IdentityError::BadRequest(
@@ -85,7 +85,7 @@ pub(super) async fn update_role(
     body: Bytes,
 ) -> ApiResult {
     let caller = caller(&api, &headers).await?;
-    enforce(Action::ManageRoles, &caller, &PolicyTarget::default())?;
+    enforce(Action::UpdateRole, &caller, &PolicyTarget::default())?;
     let mut role = load_role(&api, &id).await?;
     let m = entity(&body, "role")?;
     if m.contains_key("name") {
@@ -104,7 +104,7 @@ pub(super) async fn delete_role(
     Path(id): Path<String>,
 ) -> ApiResult {
     let caller = caller(&api, &headers).await?;
-    enforce(Action::ManageRoles, &caller, &PolicyTarget::default())?;
+    enforce(Action::DeleteRole, &caller, &PolicyTarget::default())?;
     if !api.service.db().delete_role(&id).await? {
         return Err(IdentityError::not_found("role", id));
     }
@@ -189,7 +189,7 @@ pub(super) async fn add_implied(
     headers: HeaderMap,
     Path((prior, implied)): Path<(String, String)>,
 ) -> ApiResult {
-    let body = inference(&api, &headers, &prior, &implied, Action::ManageImpliedRoles).await?;
+    let body = inference(&api, &headers, &prior, &implied, Action::CreateImpliedRole).await?;
     if prior == implied {
         return Err(IdentityError::BadRequest("A role cannot imply itself.".into()));
     }
@@ -224,7 +224,7 @@ pub(super) async fn remove_implied(
     headers: HeaderMap,
     Path((prior, implied)): Path<(String, String)>,
 ) -> ApiResult {
-    inference(&api, &headers, &prior, &implied, Action::ManageImpliedRoles).await?;
+    inference(&api, &headers, &prior, &implied, Action::DeleteImpliedRole).await?;
     if !api.service.db().remove_implied_role(&prior, &implied).await? {
         return Err(IdentityError::not_found(
             "implied role",
@@ -304,7 +304,8 @@ async fn authorize_grant(
     action: Action,
 ) -> ApiResult<()> {
     let action = match (target, action) {
-        (Target::System, Action::ManageGrants) => Action::ManageSystemGrants,
+        (Target::System, Action::CreateGrant) => Action::CreateSystemGrant,
+        (Target::System, Action::RevokeGrant) => Action::RevokeSystemGrant,
         (_, a) => a,
     };
     let _ = api;
@@ -345,10 +346,10 @@ async fn do_grant(
 ) -> ApiResult {
     let caller = caller(api, headers).await?;
     let (target, domain_id) = grant_parts(api, kind, target_id, actor_kind, actor_id).await?;
-    let action = if op == GrantOp::Check {
-        Action::CheckGrant
-    } else {
-        Action::ManageGrants
+    let action = match op {
+        GrantOp::Check => Action::CheckGrant,
+        GrantOp::Create => Action::CreateGrant,
+        GrantOp::Revoke => Action::RevokeGrant,
     };
     authorize_grant(api, &caller, &target, domain_id.as_deref(), action).await?;
     load_role(api, role_id).await?;

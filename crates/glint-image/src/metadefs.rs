@@ -1,0 +1,286 @@
+//! Metadata definitions (Glance "metadefs"): namespaces of suggested
+//! properties, objects and tags, and the resource types they apply to.
+//! Reading follows namespace visibility; writing is for admins, as Glance's
+//! default policy has it. The catalogue in `catalogue/` is loaded at start-up.
+
+use serde_json::{json, Map, Value};
+
+use crate::auth::RequestContext;
+use crate::db::ImageDb;
+use crate::model::now_timestamp;
+use crate::ImageError;
+
+pub const KINDS: [&str; 3] = ["object", "property", "tag"];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Namespace {
+    pub namespace: String,
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    /// `public` or `private`.
+    pub visibility: String,
+    pub protected: bool,
+    pub owner: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Association {
+    pub resource_type: String,
+    pub prefix: Option<String>,
+    pub properties_target: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// An object, property or tag: its name and its JSON document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub name: String,
+    pub body: Value,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+fn forbidden(action: &str) -> ImageError {
+    ImageError::Forbidden(format!("You are not authorized to complete {action} action."))
+}
+
+pub fn not_found(what: &str, name: &str) -> ImageError {
+    ImageError::NotFound(format!("Metadata definition {what} not found for {what}={name}"))
+}
+
+pub fn can_see(ctx: &RequestContext, ns: &Namespace) -> bool {
+    ctx.is_admin() || ns.visibility == "public" || (ns.owner.is_some() && ns.owner == ctx.project_id)
+}
+
+pub fn require_admin(ctx: &RequestContext, action: &str) -> Result<(), ImageError> {
+    if ctx.is_admin() {
+        Ok(())
+    } else {
+        Err(forbidden(action))
+    }
+}
+
+const CATALOGUE_NAMESPACES: &str = include_str!("../catalogue/namespaces.json");
+const CATALOGUE_RESOURCE_TYPES: &str = include_str!("../catalogue/resource_types.json");
+
+/// Loads Glint's catalogue: namespaces that already exist are kept as they are.
+pub async fn load_catalogue(db: &ImageDb) -> Result<usize, ImageError> {
+    let bad = |e: serde_json::Error| ImageError::Internal(format!("metadefs catalogue: {e}"));
+    let types: Vec<String> = serde_json::from_str(CATALOGUE_RESOURCE_TYPES).map_err(bad)?;
+    for t in &types {
+        db.ensure_resource_type(t).await?;
+    }
+    let namespaces: Vec<Value> = serde_json::from_str(CATALOGUE_NAMESPACES).map_err(bad)?;
+    let mut loaded = 0;
+    for doc in namespaces {
+        let name = doc["namespace"].as_str().unwrap_or_default().to_owned();
+        if name.is_empty() || db.metadef_namespace(&name).await?.is_some() {
+            continue;
+        }
+        create_namespace_doc(db, &doc, None).await?;
+        loaded += 1;
+    }
+    Ok(loaded)
+}
+
+/// Creates a namespace with everything inside its document (as `POST
+/// /v2/metadefs/namespaces` accepts: properties, objects, tags, associations).
+pub async fn create_namespace_doc(db: &ImageDb, doc: &Value, owner: Option<&str>) -> Result<Namespace, ImageError> {
+    let Value::Object(m) = doc else {
+        return Err(ImageError::BadRequest("A namespace must be a JSON object.".into()));
+    };
+    let name = match m.get("namespace") {
+        Some(Value::String(s)) if !s.is_empty() && s.len() <= 80 => s.clone(),
+        _ => {
+            return Err(ImageError::BadRequest(
+                "Namespace name is required (at most 80 characters).".into(),
+            ))
+        }
+    };
+    let visibility = match m.get("visibility").and_then(Value::as_str).unwrap_or("private") {
+        v @ ("public" | "private") => v.to_owned(),
+        other => return Err(ImageError::BadRequest(format!("Invalid visibility: {other}"))),
+    };
+    let now = now_timestamp();
+    let ns = Namespace {
+        namespace: name.clone(),
+        display_name: m.get("display_name").and_then(Value::as_str).map(str::to_owned),
+        description: m.get("description").and_then(Value::as_str).map(str::to_owned),
+        visibility,
+        protected: m.get("protected").and_then(Value::as_bool).unwrap_or(false),
+        owner: m
+            .get("owner")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or(owner.map(str::to_owned)),
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    db.insert_metadef_namespace(&ns).await?;
+    if let Some(Value::Object(props)) = m.get("properties") {
+        for (pname, body) in props {
+            db.put_metadef_item(&name, "property", pname, &with_name(body, pname))
+                .await?;
+        }
+    }
+    for (key, kind) in [("objects", "object"), ("tags", "tag")] {
+        if let Some(Value::Array(items)) = m.get(key) {
+            for item in items {
+                let iname = item["name"]
+                    .as_str()
+                    .ok_or_else(|| ImageError::BadRequest(format!("Every entry of '{key}' needs a name.")))?;
+                db.put_metadef_item(&name, kind, iname, item).await?;
+            }
+        }
+    }
+    if let Some(Value::Array(assocs)) = m.get("resource_type_associations") {
+        for a in assocs {
+            associate(db, &name, a).await?;
+        }
+    }
+    Ok(ns)
+}
+
+fn with_name(body: &Value, name: &str) -> Value {
+    let mut b = body.clone();
+    if let Value::Object(m) = &mut b {
+        m.insert("name".into(), json!(name));
+    }
+    b
+}
+
+/// Associates a namespace with a resource type (created if new, as Glance does).
+pub async fn associate(db: &ImageDb, namespace: &str, doc: &Value) -> Result<Association, ImageError> {
+    let rt = doc["name"]
+        .as_str()
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ImageError::BadRequest("A resource type association needs a name.".into()))?;
+    db.ensure_resource_type(rt).await?;
+    let now = now_timestamp();
+    let a = Association {
+        resource_type: rt.to_owned(),
+        prefix: doc["prefix"].as_str().map(str::to_owned),
+        properties_target: doc["properties_target"].as_str().map(str::to_owned),
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    db.insert_association(namespace, &a).await?;
+    Ok(a)
+}
+
+pub fn namespace_json(ns: &Namespace, assocs: &[Association]) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("namespace".into(), json!(ns.namespace));
+    if let Some(d) = &ns.display_name {
+        m.insert("display_name".into(), json!(d));
+    }
+    if let Some(d) = &ns.description {
+        m.insert("description".into(), json!(d));
+    }
+    m.insert("visibility".into(), json!(ns.visibility));
+    m.insert("protected".into(), json!(ns.protected));
+    m.insert("owner".into(), json!(ns.owner));
+    m.insert("created_at".into(), json!(ns.created_at));
+    m.insert("updated_at".into(), json!(ns.updated_at));
+    if !assocs.is_empty() {
+        m.insert(
+            "resource_type_associations".into(),
+            Value::Array(assocs.iter().map(association_json).collect()),
+        );
+    }
+    m.insert("schema".into(), json!("/v2/schemas/metadefs/namespace"));
+    m.insert(
+        "self".into(),
+        json!(format!("/v2/metadefs/namespaces/{}", ns.namespace)),
+    );
+    m
+}
+
+pub fn association_json(a: &Association) -> Value {
+    let mut v = json!({"name": a.resource_type, "created_at": a.created_at, "updated_at": a.updated_at});
+    if let Some(p) = &a.prefix {
+        v["prefix"] = json!(p);
+    }
+    if let Some(t) = &a.properties_target {
+        v["properties_target"] = json!(t);
+    }
+    v
+}
+
+/// The JSON Schemas under `/v2/schemas/metadefs/*`.
+pub fn schema(name: &str) -> Option<Value> {
+    let stamp = json!({"type": "string", "readOnly": true, "format": "date-time"});
+    let namespace_props = json!({
+        "namespace": {"type": "string", "maxLength": 80, "description": "The unique namespace text."},
+        "display_name": {"type": "string", "maxLength": 80},
+        "description": {"type": "string", "maxLength": 500},
+        "visibility": {"type": "string", "enum": ["public", "private"]},
+        "protected": {"type": "boolean"},
+        "owner": {"type": "string", "maxLength": 255},
+        "created_at": stamp, "updated_at": stamp,
+        "schema": {"type": "string", "readOnly": true}, "self": {"type": "string", "readOnly": true},
+        "resource_type_associations": {"type": "array"}, "properties": {"type": "object"},
+        "objects": {"type": "array"}, "tags": {"type": "array"}
+    });
+    let property = json!({"name": {"type": "string", "maxLength": 255}, "title": {"type": "string"},
+        "description": {"type": "string"}, "type": {"type": "string", "enum": ["array", "boolean", "integer", "number", "object", "string", null]},
+        "enum": {"type": "array"}, "default": {}, "minimum": {"type": "number"}, "maximum": {"type": "number"},
+        "readonly": {"type": "boolean"}});
+    let object = json!({"name": {"type": "string", "maxLength": 255}, "description": {"type": "string"},
+        "required": {"type": "array", "items": {"type": "string"}}, "properties": {"type": "object"},
+        "created_at": stamp, "updated_at": stamp, "schema": {"type": "string", "readOnly": true}, "self": {"type": "string", "readOnly": true}});
+    let tag = json!({"name": {"type": "string", "maxLength": 255}, "created_at": stamp, "updated_at": stamp});
+    let rta = json!({"name": {"type": "string", "maxLength": 80}, "prefix": {"type": "string", "maxLength": 80},
+        "properties_target": {"type": "string", "maxLength": 80}, "created_at": stamp, "updated_at": stamp});
+    let single = |n: &str, props: &Value, required: Value| json!({"name": n, "properties": props, "required": required, "additionalProperties": false});
+    let list = |n: &str, key: &str, item: Value| {
+        json!({"name": n, "properties": {key: {"type": "array", "items": item},
+        "first": {"type": "string"}, "next": {"type": "string"}, "schema": {"type": "string"}}, "links": [{"rel": "first", "href": "{first}"}, {"rel": "next", "href": "{next}"}, {"rel": "describedby", "href": "{schema}"}]})
+    };
+    Some(match name {
+        "namespace" => single("namespace", &namespace_props, json!(["namespace"])),
+        "namespaces" => list(
+            "namespaces",
+            "namespaces",
+            single("namespace", &namespace_props, json!(["namespace"])),
+        ),
+        "object" => single("object", &object, json!(["name"])),
+        "objects" => list("objects", "objects", single("object", &object, json!(["name"]))),
+        "property" => single("property", &property, json!(["name", "title", "type"])),
+        "properties" => {
+            json!({"name": "properties", "properties": {"properties": {"type": "object", "additionalProperties": single("property", &property, json!(["title", "type"]))}}})
+        }
+        "tag" => single("tag", &tag, json!(["name"])),
+        "tags" => list("tags", "tags", single("tag", &tag, json!(["name"]))),
+        "resource_type_association" => single("resource_type_association", &rta, json!(["name"])),
+        "resource_type_associations" => list(
+            "resource_type_associations",
+            "resource_type_associations",
+            single("resource_type_association", &rta, json!(["name"])),
+        ),
+        _ => return None,
+    })
+}
+
+/// An item's JSON as Glance shows it (objects carry schema/self links).
+pub fn item_json(namespace: &str, kind: &str, item: &Item) -> Value {
+    let mut v = item.body.clone();
+    if let Value::Object(m) = &mut v {
+        m.insert("name".into(), json!(item.name));
+        if kind != "property" {
+            m.insert("created_at".into(), json!(item.created_at));
+            m.insert("updated_at".into(), json!(item.updated_at));
+        }
+        if kind == "object" {
+            m.insert("schema".into(), json!("/v2/schemas/metadefs/object"));
+            m.insert(
+                "self".into(),
+                json!(format!("/v2/metadefs/namespaces/{namespace}/objects/{}", item.name)),
+            );
+        }
+    }
+    v
+}
