@@ -4,6 +4,7 @@
 //! that knows Keystone's JSON shapes; `db` is the only place that writes SQL.
 
 pub mod api;
+mod cache;
 pub mod db;
 mod error;
 pub mod model;

@@ -127,6 +127,7 @@ impl Default for IdentityConfig {
 
 pub struct IdentityService {
     db: IdentityDb,
+    cache: crate::cache::TokenCache,
     keys: std::sync::RwLock<Arc<FernetKeys>>,
     key_dir: Option<std::path::PathBuf>,
     config: IdentityConfig,
@@ -176,6 +177,7 @@ impl IdentityService {
     pub fn new(db: IdentityDb, keys: FernetKeys, config: IdentityConfig) -> Arc<Self> {
         Arc::new(Self {
             db,
+            cache: Default::default(),
             keys: std::sync::RwLock::new(Arc::new(keys)),
             key_dir: None,
             config,
@@ -192,6 +194,7 @@ impl IdentityService {
         let keys = FernetKeys::load_or_create(key_dir)?;
         Ok(Arc::new(Self {
             db,
+            cache: Default::default(),
             keys: std::sync::RwLock::new(Arc::new(keys)),
             key_dir: Some(key_dir.to_owned()),
             config,
@@ -217,6 +220,7 @@ impl IdentityService {
                 Ok(mut k) => *k = fresh,
                 Err(poisoned) => *poisoned.into_inner() = fresh,
             }
+            self.identity_changed();
         }
         Ok(())
     }
@@ -512,6 +516,21 @@ impl IdentityService {
     /// scope still exist, are enabled, and still carry a role. Any failure is
     /// `NotFound` for the token, as Keystone answers.
     pub async fn validate(&self, token: &str) -> Result<TokenInfo, IdentityError> {
+        if let Some(hit) = self.cache.get(token) {
+            return Ok(hit);
+        }
+        let generation = self.cache.generation();
+        let info = self.validate_uncached(token).await?;
+        self.cache.put(generation, &info);
+        Ok(info)
+    }
+
+    /// Call after any change to identity records: cached validations are dropped.
+    pub fn identity_changed(&self) {
+        self.cache.invalidate();
+    }
+
+    async fn validate_uncached(&self, token: &str) -> Result<TokenInfo, IdentityError> {
         let invalid = || IdentityError::not_found("token", token_for_message(token));
         let payload = self.keys().open(token).ok_or_else(invalid)?;
         if payload.expires_at <= Utc::now() {
@@ -568,19 +587,24 @@ impl IdentityService {
                 .revoke_audit_id(audit_id, token.payload.expires_at.timestamp())
                 .await?;
         }
+        self.identity_changed();
         Ok(())
     }
 
     /// Invalidates every token issued so far to `user_id`.
     pub async fn revoke_user_tokens(&self, user_id: &str) -> Result<(), IdentityError> {
-        self.db.revoke_subject("user", user_id, Utc::now().timestamp()).await
+        self.db.revoke_subject("user", user_id, Utc::now().timestamp()).await?;
+        self.identity_changed();
+        Ok(())
     }
 
     /// Invalidates every token issued so far scoped to `project_id`.
     pub async fn revoke_project_tokens(&self, project_id: &str) -> Result<(), IdentityError> {
         self.db
             .revoke_subject("project", project_id, Utc::now().timestamp())
-            .await
+            .await?;
+        self.identity_changed();
+        Ok(())
     }
 
     /// `POST /v3/users/{id}/password`: checks the original, stores the new
@@ -808,6 +832,7 @@ impl IdentityService {
         self.db
             .assign_role(&user.id, &Target::Project(project.id.clone()), &role.id)
             .await?;
+        self.identity_changed();
         Ok((user, project))
     }
 }

@@ -157,6 +157,7 @@ pub fn router(api: IdentityApi) -> Router {
             get(show_limit).patch(update_limit).delete(delete_limit),
         )
         .fallback(|| async { IdentityError::not_found("resource", "the requested URL") })
+        .layer(axum::middleware::from_fn_with_state(api.clone(), invalidate_on_write))
         .with_state(api)
         .layer(axum::middleware::map_response(move |mut res: Response| {
             let www_authenticate = www_authenticate.clone();
@@ -170,6 +171,22 @@ pub fn router(api: IdentityApi) -> Router {
                 res
             }
         }))
+}
+
+/// Any successful write (other than issuing a token) may change what tokens
+/// carry: drop cached validations.
+async fn invalidate_on_write(
+    State(api): State<IdentityApi>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let writes = !matches!(*req.method(), http::Method::GET | http::Method::HEAD)
+        && !(req.method() == http::Method::POST && req.uri().path().ends_with("/auth/tokens"));
+    let res = next.run(req).await;
+    if writes && res.status().is_success() {
+        api.service.identity_changed();
+    }
+    res
 }
 
 // ---- discovery ---------------------------------------------------------
