@@ -180,8 +180,9 @@ async fn invalidate_on_write(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let writes = !matches!(*req.method(), http::Method::GET | http::Method::HEAD)
-        && !(req.method() == http::Method::POST && req.uri().path().ends_with("/auth/tokens"));
+    let reads = matches!(*req.method(), http::Method::GET | http::Method::HEAD);
+    let issues_token = req.method() == http::Method::POST && req.uri().path().ends_with("/auth/tokens");
+    let writes = !(reads || issues_token);
     let res = next.run(req).await;
     if writes && res.status().is_success() {
         api.service.identity_changed();
