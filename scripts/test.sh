@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every test Glint has: formatting, clippy, the Rust test suites, and the
+# python-openstackclient acceptance suite against a real `glint serve`.
+#
+#   scripts/test.sh
+#
+# Every step runs even if an earlier one failed (so one run shows everything);
+# the exit code is non-zero if any step failed.
+set -uo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+failed=()
+step() {
+    local name="$1"
+    shift
+    echo
+    echo "==> $name: $*"
+    local start=$SECONDS
+    if "$@"; then
+        echo "==> $name: ok ($((SECONDS - start))s)"
+    else
+        local rc=$?
+        echo "==> $name: FAILED with exit code $rc ($((SECONDS - start))s)"
+        failed+=("$name")
+    fi
+}
+
+step fmt cargo fmt --all -- --check
+step clippy cargo clippy --workspace --all-targets -- -D warnings
+step cargo-test cargo test --workspace
+step acceptance bash scripts/test-acceptance.sh
+
+echo
+if [ "${#failed[@]}" -gt 0 ]; then
+    echo "scripts/test.sh: FAILED steps: ${failed[*]}"
+    exit 1
+fi
+echo "scripts/test.sh: all steps ok (fmt, clippy, cargo test, acceptance)"
