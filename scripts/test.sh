@@ -31,10 +31,11 @@ step fmt cargo fmt --all -- --check
 step clippy cargo clippy --workspace --all-targets -- -D warnings
 step cargo-test cargo test --workspace
 step acceptance bash scripts/test-acceptance.sh
+step swift-keystone bash tests/engines/swift-keystone.sh
 
 echo
 if [ "${#failed[@]}" -gt 0 ]; then
     echo "scripts/test.sh: FAILED steps: ${failed[*]}"
     exit 1
 fi
-echo "scripts/test.sh: all steps ok (fmt, clippy, cargo test, acceptance)"
+echo "scripts/test.sh: all steps ok (fmt, clippy, cargo test, acceptance, swift-keystone)"
