@@ -18,7 +18,7 @@ use crate::auth::{RequestContext, RequestId, TokenRejection, TokenValidator};
 use crate::error::{ErrorFormat, GlanceErrorBody};
 use crate::filter::ListQuery;
 use crate::model::{Image, Member, MemberStatus, Task};
-use crate::service::{check_writable, Download, ImportMethod, NewImage, PatchOp, RangeRequest};
+use crate::service::{check_writable, Download, ImportMethod, ImportRequest, NewImage, PatchOp, RangeRequest};
 use crate::{schema, ImageError, ImageService};
 
 /// Versions whose features Glint serves: up to 2.7 (import, os_hidden, multihash).
@@ -58,6 +58,8 @@ pub fn router(api: ImageApi) -> Router {
         .route("/v2/images/{id}/tasks", get(image_tasks))
         .route("/v2/info/import", get(info_import))
         .route("/v2/info/stores", get(info_stores))
+        .route("/v2/info/stores/detail", get(info_stores_detail))
+        .route("/v2/stores/{store}/{id}", axum::routing::delete(delete_from_store))
         .route("/v2/info/usage", get(info_usage))
         .route("/v2/images/{id}/actions/deactivate", post(deactivate))
         .route("/v2/images/{id}/actions/reactivate", post(reactivate))
@@ -106,10 +108,19 @@ async fn fallback(State(api): State<ImageApi>, uri: http::Uri) -> Response {
     ImageError::NotFound("The resource could not be found.".into()).into_response()
 }
 
+/// With several stores Glint also serves the multi-store API (2.8–2.11) and image tasks (2.12).
+const MULTI_STORE_VERSIONS: &[&str] = &["v2.12", "v2.11", "v2.10", "v2.9", "v2.8"];
+
 fn versions_doc(api: &ImageApi) -> Value {
     let href = format!("{}/v2/", api.base_url);
-    let list: Vec<Value> = VERSIONS
+    let extra: &[&str] = if api.service.multi_store() {
+        MULTI_STORE_VERSIONS
+    } else {
+        &[]
+    };
+    let list: Vec<Value> = extra
         .iter()
+        .chain(VERSIONS)
         .enumerate()
         .map(|(n, id)| {
             json!({"id": id, "status": if n == 0 { "CURRENT" } else { "SUPPORTED" }, "links": [{"rel": "self", "href": href}]})
@@ -183,8 +194,9 @@ pub fn image_json(image: &Image) -> Value {
     m.insert("self".into(), json!(format!("/v2/images/{}", image.id)));
     m.insert("file".into(), json!(format!("/v2/images/{}/file", image.id)));
     m.insert("schema".into(), json!("/v2/schemas/image"));
-    if let Some(loc) = &image.location {
-        m.insert("stores".into(), json!(loc.store_id));
+    if !image.locations.is_empty() {
+        let ids: Vec<&str> = image.locations.iter().map(|l| l.store_id.as_str()).collect();
+        m.insert("stores".into(), json!(ids.join(",")));
     }
     Value::Object(m)
 }
@@ -289,6 +301,12 @@ async fn create_image(State(api): State<ImageApi>, Caller(ctx): Caller, body: By
     }
     if let Ok(v) = HeaderValue::from_str(&api.service.import_methods().join(",")) {
         res.headers_mut().insert("openstack-image-import-methods", v);
+    }
+    if api.service.multi_store() {
+        let ids: Vec<&str> = api.service.stores().iter().map(|s| s.id()).collect();
+        if let Ok(v) = HeaderValue::from_str(&ids.join(",")) {
+            res.headers_mut().insert("openstack-image-store-ids", v);
+        }
     }
     Ok(res)
 }
@@ -416,10 +434,26 @@ async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult {
+    check_octet_stream(&headers)?;
     let expected = announced_size(&headers)?;
+    let store = headers
+        .get("x-image-meta-store")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let stream = Box::pin(body.into_data_stream().map_err(std::io::Error::other));
-    api.service.upload(&ctx, &id, stream, expected).await?;
+    api.service
+        .upload(&ctx, &id, stream, expected, store.as_deref())
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Image data must be `application/octet-stream` (an absent type is tolerated).
+fn check_octet_stream(headers: &HeaderMap) -> ApiResult<()> {
+    match headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
+        None => Ok(()),
+        Some(ct) if ct.split(';').next().unwrap_or("").trim() == "application/octet-stream" => Ok(()),
+        Some(ct) => Err(ImageError::InvalidContentType(ct.to_owned())),
+    }
 }
 
 fn announced_size(headers: &HeaderMap) -> ApiResult<Option<u64>> {
@@ -441,6 +475,7 @@ async fn stage(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult {
+    check_octet_stream(&headers)?;
     let expected = announced_size(&headers)?;
     let stream = Box::pin(body.into_data_stream().map_err(std::io::Error::other));
     api.service.stage(&ctx, &id, stream, expected).await?;
@@ -451,6 +486,7 @@ async fn import(
     State(api): State<ImageApi>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
     request_id: Option<axum::Extension<RequestId>>,
     body: Bytes,
 ) -> ApiResult {
@@ -475,14 +511,35 @@ async fn import(
             )))
         }
     };
-    let offered = api.service.import_methods().contains(&name) || method == ImportMethod::CopyImage;
-    if !offered {
+    if !api.service.import_methods().contains(&name) {
         return Err(ImageError::BadRequest(format!(
             "Import method {name} is not valid for this cloud."
         )));
     }
+    let mut stores: Vec<String> = match body.get("stores") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|s| {
+                s.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| ImageError::BadRequest("'stores' must be a list of store ids.".into()))
+            })
+            .collect::<ApiResult<_>>()?,
+        Some(_) => return Err(ImageError::BadRequest("'stores' must be a list of store ids.".into())),
+    };
+    if let Some(store) = headers.get("x-image-meta-store").and_then(|v| v.to_str().ok()) {
+        stores.push(store.to_owned());
+    }
+    let flag = |key: &str, default: bool| body.get(key).and_then(Value::as_bool).unwrap_or(default);
+    let request = ImportRequest {
+        method,
+        stores,
+        all_stores: flag("all_stores", false),
+        all_stores_must_succeed: flag("all_stores_must_succeed", true),
+    };
     api.service
-        .import(&ctx, &id, method, request_id.map(|r| r.0 .0))
+        .import(&ctx, &id, request, request_id.map(|r| r.0 .0))
         .await?;
     Ok(StatusCode::ACCEPTED.into_response())
 }
@@ -520,7 +577,50 @@ async fn info_import(State(api): State<ImageApi>, Caller(_ctx): Caller) -> ApiRe
 }
 
 async fn info_stores(State(api): State<ImageApi>, Caller(_ctx): Caller) -> ApiResult {
-    Ok(Json(json!({"stores": [{"id": api.service.store_id(), "default": "true"}]})).into_response())
+    let stores: Vec<Value> = api
+        .service
+        .stores()
+        .iter()
+        .map(|s| {
+            let mut v = json!({"id": s.id()});
+            if s.id() == api.service.default_store_id() {
+                v["default"] = json!("true");
+            }
+            v
+        })
+        .collect();
+    Ok(Json(json!({"stores": stores})).into_response())
+}
+
+async fn info_stores_detail(State(api): State<ImageApi>, Caller(ctx): Caller) -> ApiResult {
+    if !ctx.is_admin() {
+        return Err(ImageError::Forbidden(
+            "You are not authorized to complete stores_info_detail action.".into(),
+        ));
+    }
+    let stores: Vec<Value> = api
+        .service
+        .stores()
+        .iter()
+        .map(|s| {
+            let properties: Map<String, Value> = s.properties().into_iter().map(|(k, v)| (k, json!(v))).collect();
+            let mut v = json!({"id": s.id(), "type": s.kind(), "weight": 0, "properties": properties});
+            if s.id() == api.service.default_store_id() {
+                v["default"] = json!("true");
+            }
+            v
+        })
+        .collect();
+    Ok(Json(json!({"stores": stores})).into_response())
+}
+
+async fn delete_from_store(
+    State(api): State<ImageApi>,
+    Caller(ctx): Caller,
+    Path((store, id)): Path<(String, String)>,
+) -> ApiResult {
+    api.service.delete_from_store(&ctx, &store, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn info_usage(State(api): State<ImageApi>, Caller(ctx): Caller) -> ApiResult {

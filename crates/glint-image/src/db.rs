@@ -31,13 +31,6 @@ pub struct UploadedData {
 fn image_from_row(row: &SqliteRow) -> Result<Image, ImageError> {
     let status: String = row.get("status");
     let visibility: String = row.get("visibility");
-    let location = match (
-        row.get::<Option<String>, _>("store_id"),
-        row.get::<Option<String>, _>("location"),
-    ) {
-        (Some(store_id), Some(location)) => Some(Location { store_id, location }),
-        _ => None,
-    };
     Ok(Image {
         id: row.get("id"),
         name: row.get("name"),
@@ -63,7 +56,7 @@ fn image_from_row(row: &SqliteRow) -> Result<Image, ImageError> {
         updated_at: row.get("updated_at"),
         tags: Vec::new(),
         properties: BTreeMap::new(),
-        location,
+        locations: Vec::new(),
     })
 }
 
@@ -245,6 +238,17 @@ impl ImageDb {
         for row in qb.build().fetch_all(&self.pool).await? {
             if let Some(&n) = index.get(row.get::<&str, _>("image_id")) {
                 images[n].properties.insert(row.get("name"), row.get("value"));
+            }
+        }
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT image_id, store_id, location FROM image_locations WHERE 1=1");
+        push_in(&mut qb, "image_id", &ids);
+        qb.push(" ORDER BY store_id");
+        for row in qb.build().fetch_all(&self.pool).await? {
+            if let Some(&n) = index.get(row.get::<&str, _>("image_id")) {
+                images[n].locations.push(Location {
+                    store_id: row.get("store_id"),
+                    location: row.get("location"),
+                });
             }
         }
         Ok(())
@@ -454,24 +458,7 @@ impl ImageDb {
 
     /// `saving` → `active` with the data's facts; false if the image left `saving`.
     pub async fn activate(&self, id: &str, data: &UploadedData) -> Result<bool, ImageError> {
-        Ok(sqlx::query(
-            "UPDATE images SET status = 'active', size = ?, virtual_size = ?, checksum = ?, os_hash_algo = ?,
-                 os_hash_value = ?, store_id = ?, location = ?, updated_at = ?
-             WHERE id = ? AND status = 'saving'",
-        )
-        .bind(data.size as i64)
-        .bind(data.virtual_size.map(|v| v as i64))
-        .bind(&data.checksum)
-        .bind(&data.os_hash_algo)
-        .bind(&data.os_hash_value)
-        .bind(&data.location.store_id)
-        .bind(&data.location.location)
-        .bind(crate::model::now_timestamp())
-        .bind(id)
-        .execute(&self.pool)
-        .await?
-        .rows_affected()
-            == 1)
+        self.activate_from(id, ImageStatus::Saving, data).await
     }
 
     /// Marks an unprotected image deleted; false if it is gone or protected by now.
@@ -496,20 +483,66 @@ impl ImageDb {
         Ok(())
     }
 
-    /// Images left mid-operation by a crash: deleted-but-not-purged and saving.
+    /// Images left mid-operation by a crash: deleted-but-not-purged, saving and importing.
     pub async fn unfinished(&self) -> Result<Vec<Image>, ImageError> {
         let rows = sqlx::query("SELECT * FROM images i WHERE status IN ('deleted', 'saving', 'importing')")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(image_from_row).collect()
+        let mut images = rows.iter().map(image_from_row).collect::<Result<Vec<_>, _>>()?;
+        self.attach_tags_and_properties(&mut images).await?;
+        Ok(images)
+    }
+
+    /// The locations of an image, whatever its status.
+    pub async fn locations(&self, id: &str) -> Result<Vec<Location>, ImageError> {
+        let rows = sqlx::query("SELECT store_id, location FROM image_locations WHERE image_id = ? ORDER BY store_id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Location {
+                store_id: r.get("store_id"),
+                location: r.get("location"),
+            })
+            .collect())
+    }
+
+    pub async fn add_location(&self, id: &str, location: &Location) -> Result<(), ImageError> {
+        sqlx::query(
+            "INSERT INTO image_locations (image_id, store_id, location) VALUES (?, ?, ?)
+             ON CONFLICT (image_id, store_id) DO UPDATE SET location = excluded.location",
+        )
+        .bind(id)
+        .bind(&location.store_id)
+        .bind(&location.location)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Removes one store's copy unless it is the last one; false when it was the last or absent.
+    pub async fn remove_location(&self, id: &str, store_id: &str) -> Result<bool, ImageError> {
+        Ok(sqlx::query(
+            "DELETE FROM image_locations WHERE image_id = ?1 AND store_id = ?2
+               AND (SELECT COUNT(*) FROM image_locations WHERE image_id = ?1) > 1",
+        )
+        .bind(id)
+        .bind(store_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
     }
 
     /// Every location a live image record points at.
     pub async fn referenced_locations(&self) -> Result<Vec<Location>, ImageError> {
-        let rows =
-            sqlx::query("SELECT store_id, location FROM images WHERE location IS NOT NULL AND status != 'deleted'")
-                .fetch_all(&self.pool)
-                .await?;
+        let rows = sqlx::query(
+            "SELECT l.store_id, l.location FROM image_locations l JOIN images i ON i.id = l.image_id
+             WHERE i.status != 'deleted'",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows
             .iter()
             .map(|r| Location {
@@ -616,11 +649,12 @@ impl SortValue {
 impl ImageDb {
     pub async fn usage(&self, owner: &str) -> Result<crate::quota::Usage, ImageError> {
         let row = sqlx::query(
-            "SELECT COALESCE(SUM(CASE WHEN location IS NOT NULL AND status != 'deleted' THEN size END), 0) AS size_bytes,
+            "SELECT COALESCE((SELECT SUM(i.size) FROM images i JOIN image_locations l ON l.image_id = i.id
+                              WHERE i.owner = ?1 AND i.status != 'deleted'), 0) AS size_bytes,
                     COALESCE(SUM(CASE WHEN status IN ('uploading', 'importing') THEN staged_size END), 0) AS staged_bytes,
                     COUNT(CASE WHEN status != 'deleted' THEN 1 END) AS count_total,
                     COUNT(CASE WHEN status IN ('saving', 'uploading', 'importing') THEN 1 END) AS count_uploading
-             FROM images WHERE owner = ?",
+             FROM images WHERE owner = ?1",
         )
         .bind(owner)
         .fetch_one(&self.pool)
@@ -650,11 +684,13 @@ impl ImageDb {
         Ok(v.flatten().map(|s| s as u64))
     }
 
-    /// `importing` → `active` like [`ImageDb::activate`] does from `saving`.
+    /// `from` → `active` with the data's facts, recording its location; false
+    /// if the image left `from` meanwhile.
     pub async fn activate_from(&self, id: &str, from: ImageStatus, data: &UploadedData) -> Result<bool, ImageError> {
-        Ok(sqlx::query(
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
             "UPDATE images SET status = 'active', size = ?, virtual_size = ?, checksum = ?, os_hash_algo = ?,
-                 os_hash_value = ?, store_id = ?, location = ?, staged_size = NULL, updated_at = ?
+                 os_hash_value = ?, staged_size = NULL, updated_at = ?
              WHERE id = ? AND status = ?",
         )
         .bind(data.size as i64)
@@ -662,15 +698,27 @@ impl ImageDb {
         .bind(&data.checksum)
         .bind(&data.os_hash_algo)
         .bind(&data.os_hash_value)
-        .bind(&data.location.store_id)
-        .bind(&data.location.location)
         .bind(crate::model::now_timestamp())
         .bind(id)
         .bind(from.as_str())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected()
-            == 1)
+            == 1;
+        if !done {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO image_locations (image_id, store_id, location) VALUES (?, ?, ?)
+             ON CONFLICT (image_id, store_id) DO UPDATE SET location = excluded.location",
+        )
+        .bind(id)
+        .bind(&data.location.store_id)
+        .bind(&data.location.location)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Images whose staged data must survive (uploading or importing).

@@ -23,6 +23,12 @@ pub enum ImageError {
     TooLarge(String),
     #[error("The request media type {0} is not supported by this server.")]
     UnsupportedMediaType(String),
+    /// Data uploads with another Content-Type than `application/octet-stream`.
+    #[error("Invalid content type {0}")]
+    InvalidContentType(String),
+    /// The data is not in the declared disk format.
+    #[error("{0}")]
+    FormatMismatch(String),
     #[error("Requested range not satisfiable")]
     RangeNotSatisfiable { size: u64 },
     #[error("{0}")]
@@ -61,7 +67,9 @@ impl ImageError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType(_) | Self::InvalidContentType(_) | Self::FormatMismatch(_) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) | Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -88,8 +96,10 @@ pub enum ErrorFormat {
 
 impl ErrorFormat {
     /// webob offers HTML first, then JSON, then plain text.
+    /// webob: HTML unless the client asks for JSON; an `Accept` naming
+    /// neither gets plain text.
     pub fn from_accept(accept: Option<&str>) -> Self {
-        let Some(accept) = accept else {
+        let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
             return Self::Html;
         };
         let types: Vec<&str> = accept
@@ -100,10 +110,8 @@ impl ErrorFormat {
             Self::Html
         } else if types.contains(&"application/json") {
             Self::Json
-        } else if types.contains(&"text/plain") {
-            Self::Plain
         } else {
-            Self::Html
+            Self::Plain
         }
     }
 }
@@ -193,12 +201,7 @@ impl IntoResponse for ImageError {
         let (content_type, text) = body.render(ErrorFormat::Html);
         let mut res = (status, text).into_response();
         res.headers_mut().insert(http::header::CONTENT_TYPE, content_type);
-        if let Self::RangeNotSatisfiable { size } = self {
-            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
-                res.headers_mut().insert(http::header::CONTENT_RANGE, v);
-            }
-        }
-        if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+        if matches!(self, Self::UnsupportedMediaType(_)) {
             res.headers_mut().insert(
                 "accept-patch",
                 HeaderValue::from_static(
@@ -245,5 +248,9 @@ mod tests {
         assert_eq!(ErrorFormat::from_accept(Some("application/json")), ErrorFormat::Json);
         assert_eq!(ErrorFormat::from_accept(Some("*/*")), ErrorFormat::Html);
         assert_eq!(ErrorFormat::from_accept(Some("text/plain")), ErrorFormat::Plain);
+        assert_eq!(
+            ErrorFormat::from_accept(Some("application/octet-stream")),
+            ErrorFormat::Plain
+        );
     }
 }

@@ -125,7 +125,8 @@ pub fn inspect(head: &[u8], total_size: u64) -> Inspection {
 pub fn matches_disk_format(disk_format: &str, detected: DetectedFormat) -> bool {
     use DetectedFormat::*;
     match disk_format {
-        "raw" => matches!(detected, Raw | Gpt | Iso),
+        // Glance accepts any content as raw (a qcow2 file stored raw is just bytes).
+        "raw" => true,
         "qcow2" => detected == Qcow2,
         "vmdk" => detected == Vmdk,
         "vhd" => detected == Vhd,
@@ -171,7 +172,10 @@ mod tests {
             }
         );
         assert!(matches_disk_format("raw", DetectedFormat::Raw));
-        assert!(!matches_disk_format("raw", DetectedFormat::Qcow2));
+        assert!(
+            matches_disk_format("raw", DetectedFormat::Qcow2),
+            "raw takes anything, as Glance"
+        );
         assert!(!matches_disk_format("qcow2", DetectedFormat::Raw));
         assert!(matches_disk_format("ami", DetectedFormat::Qcow2));
     }

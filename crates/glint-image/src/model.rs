@@ -167,7 +167,8 @@ pub struct Image {
     pub tags: Vec<String>,
     /// Extra (user-defined) properties.
     pub properties: BTreeMap<String, String>,
-    pub location: Option<Location>,
+    /// Where the data is: one location per store holding a copy.
+    pub locations: Vec<Location>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -105,7 +105,7 @@ mod tests {
             updated_at: String::new(),
             tags: vec![],
             properties: Default::default(),
-            location: None,
+            locations: vec![],
         }
     }
 

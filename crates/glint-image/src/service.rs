@@ -113,7 +113,10 @@ pub enum Download {
 
 pub struct ImageService {
     db: ImageDb,
-    store: Arc<dyn StoreBackend>,
+    /// Every configured store, in configuration order.
+    stores: Vec<Arc<dyn StoreBackend>>,
+    /// Where data goes when the client names no store.
+    default_store: Arc<dyn StoreBackend>,
     /// Where `PUT …/stage` keeps data until it is imported.
     staging: Arc<dyn StoreBackend>,
     limits: ImageLimits,
@@ -124,7 +127,9 @@ pub struct ImageService {
 
 /// The parts an image service runs on.
 pub struct ImageBackends {
-    pub store: Arc<dyn StoreBackend>,
+    pub stores: Vec<Arc<dyn StoreBackend>>,
+    /// The id of one of `stores`.
+    pub default_store: String,
     pub staging: Arc<dyn StoreBackend>,
     pub quotas: Option<Arc<dyn LimitSource>>,
 }
@@ -158,6 +163,29 @@ impl ImportMethod {
 enum ImportSource {
     Staged,
     Web(crate::web_download::CheckedTarget),
+    /// copy-image: these stores lack a copy.
+    Copy(Vec<String>),
+}
+
+/// A whole `POST …/import` body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRequest {
+    pub method: ImportMethod,
+    pub stores: Vec<String>,
+    pub all_stores: bool,
+    pub all_stores_must_succeed: bool,
+}
+
+impl ImportRequest {
+    fn task_input(&self, image_id: &str, targets: &[String]) -> serde_json::Value {
+        let mut input = self.method.task_input();
+        input["image_id"] = serde_json::json!(image_id);
+        input["backend"] = serde_json::json!(targets);
+        input["import_req"]["stores"] = serde_json::json!(self.stores);
+        input["import_req"]["all_stores"] = serde_json::json!(self.all_stores);
+        input["import_req"]["all_stores_must_succeed"] = serde_json::json!(self.all_stores_must_succeed);
+        input
+    }
 }
 
 fn require_formats(image: &Image) -> Result<String, ImageError> {
@@ -208,9 +236,18 @@ impl ImageService {
         import: ImportConfig,
     ) -> Result<Arc<Self>, ImageError> {
         let db = ImageDb::new(pool).await?;
+        let default_store = backends
+            .stores
+            .iter()
+            .find(|s| s.id() == backends.default_store)
+            .cloned()
+            .ok_or_else(|| {
+                ImageError::Internal(format!("default store {} is not configured", backends.default_store))
+            })?;
         Ok(Arc::new(Self {
             db,
-            store: backends.store,
+            stores: backends.stores,
+            default_store,
             staging: backends.staging,
             limits,
             quotas: backends.quotas,
@@ -223,8 +260,31 @@ impl ImageService {
         &self.db
     }
 
-    pub fn store_id(&self) -> &str {
-        self.store.id()
+    pub fn default_store_id(&self) -> &str {
+        self.default_store.id()
+    }
+
+    pub fn stores(&self) -> &[Arc<dyn StoreBackend>] {
+        &self.stores
+    }
+
+    /// More than one store: the multi-store API (2.8+) is on.
+    pub fn multi_store(&self) -> bool {
+        self.stores.len() > 1
+    }
+
+    fn store(&self, id: &str) -> Result<&Arc<dyn StoreBackend>, ImageError> {
+        self.stores
+            .iter()
+            .find(|s| s.id() == id)
+            .ok_or_else(|| ImageError::BadRequest(format!("Store for identifier {id} not found")))
+    }
+
+    async fn delete_locations(&self, locations: &[Location]) -> Result<(), ImageError> {
+        for loc in locations {
+            self.store(&loc.store_id)?.delete(&loc.location).await?;
+        }
+        Ok(())
     }
 
     /// Finishes what a crash interrupted: purges images deleted but not
@@ -234,9 +294,7 @@ impl ImageService {
         for image in self.db.unfinished().await? {
             match image.status {
                 ImageStatus::Deleted => {
-                    if let Some(loc) = &image.location {
-                        self.store.delete(&loc.location).await?;
-                    }
+                    self.delete_locations(&image.locations).await?;
                     self.staging.delete(&image.id).await?;
                     self.db.purge(&image.id).await?;
                 }
@@ -257,20 +315,21 @@ impl ImageService {
             }
         }
         self.db.fail_unfinished_tasks().await?;
-        let referenced: std::collections::HashSet<String> = self
+        let referenced: std::collections::HashSet<(String, String)> = self
             .db
             .referenced_locations()
             .await?
             .into_iter()
-            .filter(|l| l.store_id == self.store.id())
-            .map(|l| l.location)
+            .map(|l| (l.store_id, l.location))
             .collect();
         let mut removed = 0;
-        for location in self.store.list().await? {
-            if !referenced.contains(&location) {
-                tracing::warn!(%location, "removing orphaned image data");
-                self.store.delete(&location).await?;
-                removed += 1;
+        for store in &self.stores {
+            for location in store.list().await? {
+                if !referenced.contains(&(store.id().to_owned(), location.clone())) {
+                    tracing::warn!(store = store.id(), %location, "removing orphaned image data");
+                    store.delete(&location).await?;
+                    removed += 1;
+                }
             }
         }
         let staged: std::collections::HashSet<String> = self.db.staged_image_ids().await?.into_iter().collect();
@@ -390,7 +449,7 @@ impl ImageService {
             updated_at: now,
             tags,
             properties: new.properties,
-            location: None,
+            locations: Vec::new(),
         };
         self.enforce(&image, &[(quota::IMAGE_COUNT_TOTAL, 1)]).await?;
         self.db.insert(&image).await?;
@@ -574,41 +633,34 @@ impl ImageService {
             };
         }
         self.staging.delete(id).await?;
-        // Re-read: an upload may have activated it between our read and the mark.
-        let location = self.db_location(id).await?.or(image.location);
-        if let Some(loc) = location {
-            if let Err(e) = self.store.delete(&loc.location).await {
-                // The record stays `deleted`; recovery removes the data later.
-                tracing::error!(image = %id, error = %e, "could not remove image data; will retry at start-up");
-                return Ok(());
-            }
+        // Read the locations after the mark: an upload may have finished in between.
+        let locations = self.db.locations(id).await?;
+        if let Err(e) = self.delete_locations(&locations).await {
+            // The record stays `deleted`; recovery removes the data later.
+            tracing::error!(image = %id, error = %e, "could not remove image data; will retry at start-up");
+            return Ok(());
         }
         self.db.purge(id).await
     }
 
-    async fn db_location(&self, id: &str) -> Result<Option<Location>, ImageError> {
-        Ok(self
-            .db
-            .unfinished()
-            .await?
-            .into_iter()
-            .find(|i| i.id == id)
-            .and_then(|i| i.location))
-    }
-
-    /// Streams `data` into the store and activates the image. On any failure
-    /// the image goes back to `queued` and no bytes remain.
+    /// Streams `data` into a store (the default, or `store_id`) and activates
+    /// the image. On any failure the image goes back to `queued` and no bytes remain.
     pub async fn upload(
         &self,
         ctx: &RequestContext,
         id: &str,
         data: ByteStream,
         expected_size: Option<u64>,
+        store_id: Option<&str>,
     ) -> Result<(), ImageError> {
         let image = self.get(ctx, id).await?;
         if !policy::may_modify(ctx, &image) {
             return Err(forbidden("upload_image"));
         }
+        let store = match store_id {
+            Some(s) => self.store(s)?.clone(),
+            None => self.default_store.clone(),
+        };
         let disk_format = require_formats(&image)?;
         self.check_size_cap(expected_size)?;
         self.enforce(
@@ -619,7 +671,7 @@ impl ImageService {
         if !self.db.transition(id, ImageStatus::Queued, ImageStatus::Saving).await? {
             return Err(self.transition_conflict(id, ImageStatus::Saving).await?);
         }
-        self.store_and_activate(id, &disk_format, data, expected_size, ImageStatus::Saving)
+        self.store_and_activate(id, &disk_format, data, expected_size, ImageStatus::Saving, &store)
             .await
     }
 
@@ -650,6 +702,7 @@ impl ImageService {
         data: ByteStream,
         expected_size: Option<u64>,
         from: ImageStatus,
+        store: &Arc<dyn StoreBackend>,
     ) -> Result<(), ImageError> {
         // Keep the first bytes for format inspection while the rest streams.
         let head = Arc::new(Mutex::new(Vec::with_capacity(INSPECT_BYTES)));
@@ -669,7 +722,7 @@ impl ImageService {
             expected_size,
             max_size: self.limits.max_image_size,
         };
-        let blob = match self.store.put(id, tapped, limits).await {
+        let blob = match store.put(id, tapped, limits).await {
             Ok(blob) => blob,
             Err(e) => {
                 self.db.transition(id, from, ImageStatus::Queued).await?;
@@ -683,33 +736,40 @@ impl ImageService {
             inspect(&h, blob.size)
         };
         let refusal = if let Some(reason) = inspection.unsafe_reason.clone() {
-            Some(format!("Image disallowed by format safety check: {reason}."))
+            Some(ImageError::BadRequest(format!(
+                "Image disallowed by format safety check: {reason}."
+            )))
         } else if !matches_disk_format(disk_format, inspection.format) {
-            Some(format!(
-                "Image content does not match disk_format {disk_format}: the data is {}.",
+            Some(ImageError::FormatMismatch(format!(
+                "Image disk_format {disk_format} does not match stream data {}",
                 inspection.format.as_str()
-            ))
+            )))
         } else {
             None
         };
-        if let Some(message) = refusal {
-            self.store.delete(&blob.location).await?;
+        if let Some(error) = refusal {
+            store.delete(&blob.location).await?;
             self.db.transition(id, from, ImageStatus::Queued).await?;
-            return Err(ImageError::BadRequest(message));
+            return Err(error);
         }
         let data = UploadedData {
             size: blob.size,
-            virtual_size: inspection.virtual_size,
+            // Declared raw, the data is taken as raw whatever it looks like.
+            virtual_size: if disk_format == "raw" {
+                Some(blob.size)
+            } else {
+                inspection.virtual_size
+            },
             checksum: blob.hashes.md5_hex.clone(),
             os_hash_algo: "sha512".into(),
             os_hash_value: blob.hashes.sha512_hex.clone(),
             location: Location {
-                store_id: self.store.id().to_owned(),
+                store_id: store.id().to_owned(),
                 location: blob.location.clone(),
             },
         };
         if !self.db.activate_from(id, from, &data).await? {
-            self.store.delete(&blob.location).await?;
+            store.delete(&blob.location).await?;
             return Err(ImageError::Gone(format!(
                 "Image {id} could not be found after upload. The image may have been deleted during the upload."
             )));
@@ -769,6 +829,9 @@ impl ImageService {
         if !self.import.web_download.allowed_hosts.is_empty() {
             methods.push("web-download");
         }
+        if self.multi_store() {
+            methods.push("copy-image");
+        }
         methods
     }
 
@@ -821,21 +884,27 @@ impl ImageService {
         self: &Arc<Self>,
         ctx: &RequestContext,
         id: &str,
-        method: ImportMethod,
+        request: ImportRequest,
         request_id: Option<String>,
     ) -> Result<Task, ImageError> {
         let image = self.get(ctx, id).await?;
-        if !policy::may_modify(ctx, &image) {
-            return Err(forbidden("import_image"));
+        let copying = request.method == ImportMethod::CopyImage;
+        // copy-image is an admin operation in Glance's default policy.
+        let allowed = if copying {
+            ctx.is_admin()
+        } else {
+            policy::may_modify(ctx, &image)
+        };
+        if !allowed {
+            return Err(forbidden(if copying { "copy_image" } else { "import_image" }));
         }
-        let disk_format = require_formats(&image)?;
-        self.enforce(&image, &[(quota::IMAGE_SIZE_TOTAL, 0)]).await?;
-        let (from, source) = match &method {
+        let targets = self.import_targets(&request)?;
+        let (from, source) = match &request.method {
             ImportMethod::GlanceDirect => {
                 if image.status != ImageStatus::Uploading {
-                    return Err(ImageError::Conflict(format!(
-                        "Image {id} is not staged: it must be in status 'uploading' to import with 'glance-direct'."
-                    )));
+                    return Err(ImageError::Conflict(
+                        "Image needs to be staged before 'glance-direct' method can be used".into(),
+                    ));
                 }
                 (ImageStatus::Uploading, ImportSource::Staged)
             }
@@ -849,12 +918,25 @@ impl ImageService {
                 (ImageStatus::Queued, ImportSource::Web(target))
             }
             ImportMethod::CopyImage => {
-                return Err(ImageError::Conflict(format!(
-                    "Image {id} is already in every configured store; copy-image needs more than one store."
-                )));
+                if image.status != ImageStatus::Active {
+                    return Err(ImageError::Conflict(format!("Image {id} must be active to be copied.")));
+                }
+                let missing: Vec<String> = targets
+                    .iter()
+                    .filter(|t| !image.locations.iter().any(|l| &l.store_id == *t))
+                    .cloned()
+                    .collect();
+                if missing.is_empty() {
+                    return Err(ImageError::Conflict(format!(
+                        "Image {id} is already present in every requested store."
+                    )));
+                }
+                (ImageStatus::Active, ImportSource::Copy(missing))
             }
         };
-        if !self.db.transition(id, from, ImageStatus::Importing).await? {
+        let disk_format = require_formats(&image)?;
+        self.enforce(&image, &[(quota::IMAGE_SIZE_TOTAL, 0)]).await?;
+        if from != ImageStatus::Active && !self.db.transition(id, from, ImageStatus::Importing).await? {
             return Err(self.transition_conflict(id, ImageStatus::Importing).await?);
         }
         let now = now_timestamp();
@@ -866,7 +948,7 @@ impl ImageService {
             image_id: Some(id.to_owned()),
             request_id,
             user_id: Some(ctx.user_id.clone()),
-            input: method.task_input(),
+            input: request.task_input(id, &targets),
             result: None,
             message: String::new(),
             created_at: now.clone(),
@@ -875,8 +957,11 @@ impl ImageService {
         self.db.insert_task(&task).await?;
         let service = self.clone();
         let (task_id, image_id) = (task.id.clone(), id.to_owned());
+        let must_succeed = request.all_stores_must_succeed;
         tokio::spawn(async move {
-            let outcome = service.run_import(&image_id, &disk_format, source).await;
+            let outcome = service
+                .run_import(&image_id, &disk_format, source, &targets, must_succeed)
+                .await;
             let (status, message) = match &outcome {
                 Ok(()) => ("success", String::new()),
                 Err(e) => ("failure", e.to_string()),
@@ -892,7 +977,105 @@ impl ImageService {
         Ok(task)
     }
 
-    async fn run_import(&self, id: &str, disk_format: &str, source: ImportSource) -> Result<(), ImageError> {
+    /// The stores an import writes to, default store when none are named.
+    fn import_targets(&self, request: &ImportRequest) -> Result<Vec<String>, ImageError> {
+        if request.all_stores {
+            return Ok(self.stores.iter().map(|s| s.id().to_owned()).collect());
+        }
+        if request.stores.is_empty() {
+            return Ok(vec![self.default_store.id().to_owned()]);
+        }
+        for s in &request.stores {
+            self.store(s)?;
+        }
+        Ok(request.stores.clone())
+    }
+
+    /// Copies an active image's data into more stores, checking the md5 of
+    /// every copy. With `must_succeed` the first failure ends the task.
+    async fn copy_to_stores(&self, id: &str, targets: &[String], must_succeed: bool) -> Result<(), ImageError> {
+        let mut failures = Vec::new();
+        for target in targets {
+            if let Err(e) = self.copy_to_store(id, target).await {
+                tracing::warn!(image = %id, store = %target, error = %e, "copy failed");
+                if must_succeed {
+                    return Err(e);
+                }
+                failures.push(format!("{target}: {e}"));
+            }
+        }
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(ImageError::Internal(format!("copies failed: {}", failures.join("; "))))
+        }
+    }
+
+    async fn copy_to_store(&self, id: &str, target: &str) -> Result<(), ImageError> {
+        let store = self.store(target)?.clone();
+        let image = self.db.get(id).await?.ok_or_else(|| not_found(id))?;
+        if image.locations.iter().any(|l| l.store_id == target) {
+            return Ok(());
+        }
+        let source = image
+            .locations
+            .first()
+            .ok_or_else(|| ImageError::Conflict(format!("Image {id} has no data.")))?;
+        let data = self.store(&source.store_id)?.get(&source.location, None).await?;
+        let limits = WriteLimits {
+            expected_size: image.size,
+            max_size: self.limits.max_image_size,
+        };
+        let blob = store.put(id, data, limits).await?;
+        if image.checksum.as_deref() != Some(blob.hashes.md5_hex.as_str()) {
+            store.delete(&blob.location).await?;
+            return Err(ImageError::Internal(format!(
+                "the copy of image {id} in store {target} does not match its checksum"
+            )));
+        }
+        self.db
+            .add_location(
+                id,
+                &Location {
+                    store_id: target.to_owned(),
+                    location: blob.location,
+                },
+            )
+            .await
+    }
+
+    /// `DELETE /v2/stores/{store_id}/{image_id}` (2.10): drops one store's copy, never the last.
+    pub async fn delete_from_store(&self, ctx: &RequestContext, store_id: &str, id: &str) -> Result<(), ImageError> {
+        let image = self.get(ctx, id).await?;
+        if !ctx.is_admin() {
+            return Err(forbidden("delete_image_location"));
+        }
+        let store = self.store(store_id)?.clone();
+        let location = image
+            .locations
+            .iter()
+            .find(|l| l.store_id == store_id)
+            .ok_or_else(|| ImageError::NotFound(format!("Image {id} has no data in store {store_id}.")))?;
+        if !self.db.remove_location(id, store_id).await? {
+            return Err(ImageError::Conflict(format!(
+                "Cannot delete the last location of image {id}."
+            )));
+        }
+        store.delete(&location.location).await?;
+        Ok(())
+    }
+
+    async fn run_import(
+        &self,
+        id: &str,
+        disk_format: &str,
+        source: ImportSource,
+        targets: &[String],
+        must_succeed: bool,
+    ) -> Result<(), ImageError> {
+        let first = self
+            .store(targets.first().map(String::as_str).unwrap_or(self.default_store.id()))?
+            .clone();
         match source {
             ImportSource::Staged => {
                 let expected = self.db.staged_size(id).await?;
@@ -906,12 +1089,13 @@ impl ImageService {
                     }
                 };
                 let outcome = self
-                    .store_and_activate(id, disk_format, staged, expected, ImageStatus::Importing)
+                    .store_and_activate(id, disk_format, staged, expected, ImageStatus::Importing, &first)
                     .await;
                 // Staged data is consumed either way, as Glance does.
                 self.staging.delete(id).await?;
                 self.db.set_staged_size(id, None).await?;
-                outcome
+                outcome?;
+                self.copy_to_stores(id, &targets[1..], must_succeed).await
             }
             ImportSource::Web(target) => {
                 let stream = match target.fetch().await {
@@ -923,9 +1107,18 @@ impl ImageService {
                         return Err(e);
                     }
                 };
-                self.store_and_activate(id, disk_format, stream.data, stream.size, ImageStatus::Importing)
-                    .await
+                self.store_and_activate(
+                    id,
+                    disk_format,
+                    stream.data,
+                    stream.size,
+                    ImageStatus::Importing,
+                    &first,
+                )
+                .await?;
+                self.copy_to_stores(id, &targets[1..], must_succeed).await
             }
+            ImportSource::Copy(missing) => self.copy_to_stores(id, &missing, must_succeed).await,
         }
     }
 
@@ -949,23 +1142,45 @@ impl ImageService {
                 "The requested image has been deactivated. Image data download is forbidden.".into(),
             ));
         }
-        let (Some(location), Some(size)) = (image.location, image.size) else {
+        let Some(size) = image.size.filter(|_| !image.locations.is_empty()) else {
             return Ok(Download::NoData);
         };
         let range = match range {
             None => None,
+            Some(RangeRequest::Multiple) => {
+                return Err(ImageError::BadRequest("Multiple ranges are not supported.".into()))
+            }
             Some(r) => Some(r.resolve(size).ok_or(ImageError::RangeNotSatisfiable { size })?),
         };
-        let stream = self.store.get(&location.location, range).await.map_err(|e| match e {
-            glint_store::StoreError::RangeNotSatisfiable => ImageError::RangeNotSatisfiable { size },
-            other => other.into(),
-        })?;
-        Ok(Download::Data {
-            stream,
-            size,
-            range,
-            checksum: image.checksum,
-        })
+        // The default store's copy first, then any other.
+        let mut locations = image.locations.clone();
+        locations.sort_by_key(|l| l.store_id != self.default_store.id());
+        let mut last_error = None;
+        for location in &locations {
+            let Ok(store) = self.store(&location.store_id) else {
+                continue;
+            };
+            match store.get(&location.location, range).await {
+                Ok(stream) => {
+                    return Ok(Download::Data {
+                        stream,
+                        size,
+                        range,
+                        checksum: image.checksum,
+                    })
+                }
+                Err(glint_store::StoreError::RangeNotSatisfiable) => {
+                    return Err(ImageError::RangeNotSatisfiable { size })
+                }
+                Err(e) => {
+                    tracing::warn!(image = %id, store = %location.store_id, error = %e, "copy unreadable; trying another");
+                    last_error = Some(e);
+                }
+            }
+        }
+        Err(last_error
+            .map(Into::into)
+            .unwrap_or_else(|| ImageError::Internal(format!("no readable copy of image {id}"))))
     }
 
     pub async fn add_tag(&self, ctx: &RequestContext, id: &str, tag: &str) -> Result<(), ImageError> {
@@ -1150,6 +1365,8 @@ pub enum RangeRequest {
     From { start: u64, end: Option<u64> },
     /// `bytes=-n`: the last n bytes.
     Suffix(u64),
+    /// Several ranges: Glance refuses them (400).
+    Multiple,
 }
 
 impl RangeRequest {
@@ -1158,7 +1375,7 @@ impl RangeRequest {
     pub fn parse(header: &str) -> Option<Self> {
         let spec = header.trim().strip_prefix("bytes=")?;
         if spec.contains(',') {
-            return None;
+            return Some(Self::Multiple);
         }
         let (a, b) = spec.split_once('-')?;
         let (a, b) = (a.trim(), b.trim());
@@ -1182,7 +1399,7 @@ impl RangeRequest {
                     end_inclusive: end,
                 })
             }
-            Self::Suffix(0) => None,
+            Self::Suffix(0) | Self::Multiple => None,
             Self::Suffix(n) => Some(ByteRange {
                 start: size.saturating_sub(n),
                 end_inclusive: size - 1,
@@ -1227,7 +1444,7 @@ mod tests {
             })
         );
         assert_eq!(r("bytes=20-30", 13), None);
-        assert!(RangeRequest::parse("bytes=0-1,3-4").is_none());
+        assert_eq!(RangeRequest::parse("bytes=0-1,3-4"), Some(RangeRequest::Multiple));
         assert!(RangeRequest::parse("items=0-1").is_none());
     }
 

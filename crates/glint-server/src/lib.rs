@@ -58,6 +58,10 @@ pub struct ServeConfig {
     pub web_download_hosts: Vec<String>,
     /// Let web-download reach loopback and private addresses (labs and tests only).
     pub web_download_allow_private: bool,
+    /// Filesystem stores as (id, directory); empty means one store `fs` in `<data-dir>/images`.
+    pub stores: Vec<(String, PathBuf)>,
+    /// The store used when a client names none (default: the first).
+    pub default_store: Option<String>,
 }
 
 impl ServeConfig {
@@ -72,6 +76,8 @@ impl ServeConfig {
             enforce_quotas: true,
             web_download_hosts: Vec::new(),
             web_download_allow_private: false,
+            stores: Vec::new(),
+            default_store: None,
         }
     }
 }
@@ -223,8 +229,20 @@ impl App {
                 public_url: config.public_url.clone(),
             })
             .await?;
+        let mut stores: Vec<Arc<dyn glint_store::StoreBackend>> = Vec::new();
+        if config.stores.is_empty() {
+            stores.push(Arc::new(FsStore::open("fs", dir.join("images"))?));
+        }
+        for (id, path) in &config.stores {
+            stores.push(Arc::new(FsStore::open(id.clone(), path.clone())?));
+        }
+        let default_store = config
+            .default_store
+            .clone()
+            .unwrap_or_else(|| stores[0].id().to_owned());
         let backends = ImageBackends {
-            store: Arc::new(FsStore::open("fs", dir.join("images"))?),
+            stores,
+            default_store,
             staging: Arc::new(FsStore::open("os_glance_staging_store", dir.join("staging"))?),
             quotas: config.enforce_quotas.then(|| {
                 Arc::new(LocalLimits {
@@ -272,11 +290,29 @@ impl App {
             base_url: format!("{base}/image").into(),
             www_authenticate,
         });
+        let routes = Router::new().nest("/identity", identity).nest("/image", image);
+        // `/identity/` and `/image/` are the version documents too: rewrite
+        // before routing (a layer on this outer router runs first).
         Router::new()
-            .nest("/identity", identity)
-            .nest("/image", image)
+            .fallback_service(routes)
+            .layer(axum::middleware::map_request(strip_root_slash))
             .layer(axum::middleware::from_fn(request_id))
     }
+}
+
+async fn strip_root_slash(mut req: Request) -> Request {
+    let path = req.uri().path();
+    if path == "/identity/" || path == "/image/" {
+        let trimmed = path.trim_end_matches('/').to_owned();
+        let pq = match req.uri().query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed,
+        };
+        if let Ok(uri) = pq.parse() {
+            *req.uri_mut() = uri;
+        }
+    }
+    req
 }
 
 /// Every response carries `x-openstack-request-id`, as OpenStack services do.

@@ -358,7 +358,7 @@ async fn failed_uploads_leave_the_image_queued_and_no_bytes() {
     assert_eq!(res.status(), 413);
     assert_eq!(status_of(id.clone()).await, "queued");
 
-    // Content that is not what disk_format says: 400.
+    // Content that is not what disk_format says: 415, as Glance.
     let q = s
         .create_image(
             &admin,
@@ -367,8 +367,12 @@ async fn failed_uploads_leave_the_image_queued_and_no_bytes() {
         .await;
     let qid = q["id"].as_str().unwrap().to_owned();
     let res = s.upload(&admin, &qid, HELLO).await;
-    assert_eq!(res.status(), 400);
-    assert!(res.text().await.unwrap().contains("does not match disk_format qcow2"));
+    assert_eq!(res.status(), 415);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Image disk_format qcow2 does not match stream data raw"));
     assert_eq!(status_of(qid.clone()).await, "queued");
 
     // Formats missing: 400.

@@ -57,6 +57,14 @@ impl StoreBackend for FsStore {
         &self.id
     }
 
+    fn kind(&self) -> &str {
+        "file"
+    }
+
+    fn properties(&self) -> Vec<(String, String)> {
+        vec![("datadir".into(), self.root.display().to_string())]
+    }
+
     async fn put(&self, key: &str, mut data: ByteStream, limits: WriteLimits) -> Result<StoredBlob, StoreError> {
         let final_path = self.path_of(key)?;
         let partial_path = self

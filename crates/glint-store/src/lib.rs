@@ -51,6 +51,14 @@ pub trait StoreBackend: Send + Sync + 'static {
     /// The store's id as Glance shows it (`stores` on an image).
     fn id(&self) -> &str;
 
+    /// Glance's store type name (`file`, `swift`, `s3`), for `/v2/info/stores/detail`.
+    fn kind(&self) -> &str;
+
+    /// Operator-facing settings shown to admins in `/v2/info/stores/detail`.
+    fn properties(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
     /// Write `data` completely or not at all: on any error nothing is left
     /// behind under `key`.
     async fn put(&self, key: &str, data: ByteStream, limits: WriteLimits) -> Result<StoredBlob, StoreError>;

@@ -29,6 +29,25 @@ struct ServeArgs {
     /// Do not enforce unified limits (quotas) on images.
     #[arg(long)]
     no_quotas: bool,
+    /// A filesystem store `ID=DIRECTORY`; repeat for several (multi-store). Default: `fs=<data-dir>/images`.
+    #[arg(long = "store", value_parser = parse_store)]
+    stores: Vec<(String, PathBuf)>,
+    /// The store used when a client names none (default: the first `--store`).
+    #[arg(long)]
+    default_store: Option<String>,
+}
+
+fn parse_store(s: &str) -> Result<(String, PathBuf), String> {
+    let (id, path) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected ID=DIRECTORY, got {s}"))?;
+    let valid = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !valid || path.is_empty() {
+        return Err(format!(
+            "expected ID=DIRECTORY with an id of letters, digits, '-' or '_', got {s}"
+        ));
+    }
+    Ok((id.to_owned(), PathBuf::from(path)))
 }
 
 #[derive(Parser)]
@@ -114,6 +133,8 @@ async fn serve_async(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> 
     config.web_download_hosts = args.web_download_allow;
     config.web_download_allow_private = args.web_download_allow_private;
     config.enforce_quotas = !args.no_quotas;
+    config.stores = args.stores;
+    config.default_store = args.default_store;
     let app = glint_server::App::open(config).await?;
     if let Some(password) = &app.admin_password {
         // Printed once, when the password is set; the file keeps it for later.
