@@ -737,12 +737,7 @@ impl IdentityService {
             None => {
                 let password = spec.admin_password.clone().unwrap_or_else(generate_password);
                 let user = db
-                    .create_user(
-                        "admin",
-                        &domain.id,
-                        Some(&hash_password(&password)?),
-                        Some(&admin_project.id),
-                    )
+                    .create_user("admin", &domain.id, Some(&hash_password(&password)?), None)
                     .await?;
                 (user, Some(password))
             }

@@ -67,6 +67,9 @@ pub fn router(api: ImageApi) -> Router {
         .route("/v2/schemas/images", get(|| async { Json(schema::images()) }))
         .route("/v2/schemas/member", get(|| async { Json(schema::member()) }))
         .route("/v2/schemas/members", get(|| async { Json(schema::members()) }))
+        .route("/v2/schemas/task", get(|| async { Json(schema::task()) }))
+        .route("/v2/schemas/tasks", get(|| async { Json(schema::tasks()) }))
+        .route("/v2/tasks", get(list_tasks))
         .merge(crate::metadefs_api::routes())
         .fallback(fallback)
         .with_state(api)
@@ -349,7 +352,16 @@ async fn list_images(State(api): State<ImageApi>, Caller(ctx): Caller, RawQuery(
     Ok(Json(Value::Object(body)).into_response())
 }
 
-fn parse_patch(body: Value) -> ApiResult<Vec<PatchOp>> {
+/// Which JSON-patch dialect the request's media type names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PatchDialect {
+    /// `application/openstack-images-v2.0-json-patch`: `{"add": "/path", "value": …}`.
+    V20,
+    /// `application/openstack-images-v2.1-json-patch`: RFC 6902 `{"op", "path", "value"}`.
+    V21,
+}
+
+fn parse_patch(body: Value, dialect: PatchDialect) -> ApiResult<Vec<PatchOp>> {
     let Value::Array(items) = body else {
         return Err(ImageError::BadRequest(
             "Request body must be a JSON array of operation objects.".into(),
@@ -360,24 +372,44 @@ fn parse_patch(body: Value) -> ApiResult<Vec<PatchOp>> {
         let Value::Object(mut obj) = item else {
             return Err(ImageError::BadRequest("Operations must be JSON objects.".into()));
         };
-        // 2.1: {"op": "add", "path": …}; 2.0 draft: {"add": "/path", …}.
-        let (op, path) = match (obj.remove("op"), obj.remove("path")) {
-            (Some(Value::String(op)), Some(Value::String(path))) => (op, path),
-            (None, None) => {
-                let found = ["add", "replace", "remove"].iter().find_map(|k| {
-                    obj.remove(*k)
-                        .and_then(|p| p.as_str().map(|p| (k.to_string(), p.to_owned())))
-                });
-                found.ok_or_else(|| ImageError::BadRequest("Unable to find 'op' in JSON Schema change".into()))?
-            }
-            _ => {
-                return Err(ImageError::BadRequest(
-                    "Operation objects must contain string 'op' and 'path'.".into(),
-                ))
+        let (op, path) = match dialect {
+            PatchDialect::V21 => match (obj.remove("op"), obj.remove("path")) {
+                (Some(Value::String(op)), Some(Value::String(path))) => (op, path),
+                (None, _) => {
+                    return Err(ImageError::BadRequest(
+                        "Unable to find 'op' in JSON Schema change".into(),
+                    ))
+                }
+                _ => {
+                    return Err(ImageError::BadRequest(
+                        "Unable to find 'path' in JSON Schema change".into(),
+                    ))
+                }
+            },
+            PatchDialect::V20 => {
+                let named: Vec<&str> = ["add", "replace", "remove"]
+                    .into_iter()
+                    .filter(|k| obj.contains_key(*k))
+                    .collect();
+                let [op] = named[..] else {
+                    return Err(ImageError::BadRequest(
+                        "Operation objects must contain exactly one member named \"add\", \"remove\", or \"replace\"."
+                            .into(),
+                    ));
+                };
+                let path = obj
+                    .remove(op)
+                    .and_then(|p| p.as_str().map(str::to_owned))
+                    .ok_or_else(|| {
+                        ImageError::BadRequest(format!("The member \"{op}\" must be a JSON pointer string."))
+                    })?;
+                (op.to_owned(), path)
             }
         };
         let value = obj.remove("value");
         ops.push(match (op.as_str(), value) {
+            // Under 2.0, adding a property that exists is a conflict; 2.1 overwrites.
+            ("add", Some(value)) if dialect == PatchDialect::V20 => PatchOp::AddNew { path, value },
             ("add", Some(value)) => PatchOp::Add { path, value },
             ("replace", Some(value)) => PatchOp::Replace { path, value },
             ("remove", _) => PatchOp::Remove { path },
@@ -407,17 +439,13 @@ async fn update_image(
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let media = content_type.split(';').next().unwrap_or("").trim();
-    if media != "application/openstack-images-v2.1-json-patch"
-        && media != "application/openstack-images-v2.0-json-patch"
-    {
-        return Err(ImageError::UnsupportedMediaType(if media.is_empty() {
-            "None".into()
-        } else {
-            media.to_owned()
-        }));
-    }
-    let ops = parse_patch(parse_json(&body)?)?;
+    let dialect = match content_type.split(';').next().unwrap_or("").trim() {
+        "application/openstack-images-v2.1-json-patch" => PatchDialect::V21,
+        "application/openstack-images-v2.0-json-patch" => PatchDialect::V20,
+        "" => return Err(ImageError::UnsupportedMediaType("None".into())),
+        other => return Err(ImageError::UnsupportedMediaType(other.to_owned())),
+    };
+    let ops = parse_patch(parse_json(&body)?, dialect)?;
     let image = api.service.update(&ctx, &id, ops).await?;
     Ok(Json(image_json(&image)).into_response())
 }
@@ -559,12 +587,25 @@ fn task_json(t: &Task) -> Value {
         "created_at": t.created_at,
         "updated_at": t.updated_at,
         "expires_at": null,
+        "deleted": false,
+        "deleted_at": null,
     })
 }
 
 async fn image_tasks(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult {
     let tasks = api.service.tasks(&ctx, &id).await?;
     Ok(Json(json!({"tasks": tasks.iter().map(task_json).collect::<Vec<_>>()})).into_response())
+}
+
+/// `GET /v2/tasks`: admins only, as Glance's default policy.
+async fn list_tasks(State(api): State<ImageApi>, Caller(ctx): Caller) -> ApiResult {
+    let tasks = api.service.all_tasks(&ctx).await?;
+    Ok(Json(json!({
+        "tasks": tasks.iter().map(task_json).collect::<Vec<_>>(),
+        "first": "/v2/tasks",
+        "schema": "/v2/schemas/tasks",
+    }))
+    .into_response())
 }
 
 async fn info_import(State(api): State<ImageApi>, Caller(_ctx): Caller) -> ApiResult {

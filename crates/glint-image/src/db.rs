@@ -770,30 +770,19 @@ impl ImageDb {
         Ok(())
     }
 
+    pub async fn all_tasks(&self) -> Result<Vec<crate::model::Task>, ImageError> {
+        let rows = sqlx::query("SELECT * FROM tasks ORDER BY created_at DESC, id LIMIT 1000")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(task_from_row).collect())
+    }
+
     pub async fn tasks_for_image(&self, image_id: &str) -> Result<Vec<crate::model::Task>, ImageError> {
         let rows = sqlx::query("SELECT * FROM tasks WHERE image_id = ? ORDER BY created_at, id")
             .bind(image_id)
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| crate::model::Task {
-                id: r.get("id"),
-                task_type: r.get("type"),
-                status: r.get("status"),
-                owner: r.get("owner"),
-                image_id: r.get("image_id"),
-                request_id: r.get("request_id"),
-                user_id: r.get("user_id"),
-                input: serde_json::from_str(&r.get::<String, _>("input")).unwrap_or_default(),
-                result: r
-                    .get::<Option<String>, _>("result")
-                    .and_then(|s| serde_json::from_str(&s).ok()),
-                message: r.get("message"),
-                created_at: r.get("created_at"),
-                updated_at: r.get("updated_at"),
-            })
-            .collect())
+        Ok(rows.iter().map(task_from_row).collect())
     }
 
     /// Tasks left `pending`/`processing` by a crash are failed at start-up.
@@ -1078,5 +1067,40 @@ fn item_from_row(r: &SqliteRow) -> crate::metadefs::Item {
         body: serde_json::from_str(&r.get::<String, _>("body")).unwrap_or(serde_json::Value::Null),
         created_at: r.get("created_at"),
         updated_at: r.get("updated_at"),
+    }
+}
+
+fn task_from_row(r: &SqliteRow) -> crate::model::Task {
+    crate::model::Task {
+        id: r.get("id"),
+        task_type: r.get("type"),
+        status: r.get("status"),
+        owner: r.get("owner"),
+        image_id: r.get("image_id"),
+        request_id: r.get("request_id"),
+        user_id: r.get("user_id"),
+        input: serde_json::from_str(&r.get::<String, _>("input")).unwrap_or_default(),
+        result: r
+            .get::<Option<String>, _>("result")
+            .and_then(|s| serde_json::from_str(&s).ok()),
+        message: r.get("message"),
+        created_at: r.get("created_at"),
+        updated_at: r.get("updated_at"),
+    }
+}
+
+/// Properties the service keeps for itself (Glance's reserved `os_glance_*`).
+impl ImageDb {
+    pub async fn set_property(&self, image_id: &str, name: &str, value: &str) -> Result<(), ImageError> {
+        sqlx::query(
+            "INSERT INTO image_properties (image_id, name, value) VALUES (?, ?, ?)
+             ON CONFLICT (image_id, name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(image_id)
+        .bind(name)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 }

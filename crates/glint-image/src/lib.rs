@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Image v2 (Glance) for Glint.
 //!
 //! `model` (records and the status machine), `policy`, `filter` and

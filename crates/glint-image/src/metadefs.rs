@@ -184,7 +184,10 @@ pub fn namespace_json(ns: &Namespace, assocs: &[Association]) -> Map<String, Val
     m.insert("protected".into(), json!(ns.protected));
     m.insert("owner".into(), json!(ns.owner));
     m.insert("created_at".into(), json!(ns.created_at));
-    m.insert("updated_at".into(), json!(ns.updated_at));
+    // Glance shows `updated_at` only once something changed.
+    if ns.updated_at != ns.created_at {
+        m.insert("updated_at".into(), json!(ns.updated_at));
+    }
     if !assocs.is_empty() {
         m.insert(
             "resource_type_associations".into(),
@@ -200,7 +203,10 @@ pub fn namespace_json(ns: &Namespace, assocs: &[Association]) -> Map<String, Val
 }
 
 pub fn association_json(a: &Association) -> Value {
-    let mut v = json!({"name": a.resource_type, "created_at": a.created_at, "updated_at": a.updated_at});
+    let mut v = json!({"name": a.resource_type, "created_at": a.created_at});
+    if a.updated_at != a.created_at {
+        v["updated_at"] = json!(a.updated_at);
+    }
     if let Some(p) = &a.prefix {
         v["prefix"] = json!(p);
     }
@@ -272,7 +278,9 @@ pub fn item_json(namespace: &str, kind: &str, item: &Item) -> Value {
         m.insert("name".into(), json!(item.name));
         if kind != "property" {
             m.insert("created_at".into(), json!(item.created_at));
-            m.insert("updated_at".into(), json!(item.updated_at));
+            if item.updated_at != item.created_at {
+                m.insert("updated_at".into(), json!(item.updated_at));
+            }
         }
         if kind == "object" {
             m.insert("schema".into(), json!("/v2/schemas/metadefs/object"));

@@ -81,7 +81,13 @@ async fn list_resource_types(State(api): State<ImageApi>, Caller(_ctx): Caller) 
         .resource_types()
         .await?
         .into_iter()
-        .map(|(name, created, updated)| json!({"name": name, "created_at": created, "updated_at": updated}))
+        .map(|(name, created, updated)| {
+            let mut v = json!({"name": name, "created_at": created});
+            if updated != created {
+                v["updated_at"] = json!(updated);
+            }
+            v
+        })
         .collect();
     Ok(Json(json!({"resource_types": types})).into_response())
 }
@@ -92,21 +98,43 @@ async fn list_namespaces(
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult {
     let db = api.service.db();
-    let mut out = Vec::new();
-    for ns in db
+    let limit: usize = match params.get("limit") {
+        None => 25,
+        Some(l) => l
+            .parse()
+            .map_err(|_| ImageError::BadRequest("limit param must be an integer".into()))?,
+    };
+    let mut visible: Vec<Namespace> = db
         .metadef_namespaces(params.get("resource_types").map(String::as_str))
         .await?
-    {
-        if !can_see(&ctx, &ns) || params.get("visibility").is_some_and(|v| *v != ns.visibility) {
-            continue;
-        }
-        let assocs = db.associations(&ns.namespace).await?;
-        out.push(Value::Object(namespace_json(&ns, &assocs)));
+        .into_iter()
+        .filter(|ns| can_see(&ctx, ns) && params.get("visibility").is_none_or(|v| *v == ns.visibility))
+        .collect();
+    if let Some(marker) = params.get("marker") {
+        let at = visible
+            .iter()
+            .position(|ns| &ns.namespace == marker)
+            .ok_or_else(|| ImageError::BadRequest(format!("Namespace {marker} could not be found.")))?;
+        visible.drain(..=at);
     }
-    Ok(Json(
-        json!({"namespaces": out, "first": "/v2/metadefs/namespaces", "schema": "/v2/schemas/metadefs/namespaces"}),
-    )
-    .into_response())
+    let more = visible.len() > limit;
+    visible.truncate(limit);
+    let mut out = Vec::with_capacity(visible.len());
+    for ns in &visible {
+        let assocs = db.associations(&ns.namespace).await?;
+        out.push(Value::Object(namespace_json(ns, &assocs)));
+    }
+    let mut body =
+        json!({"namespaces": out, "first": "/v2/metadefs/namespaces", "schema": "/v2/schemas/metadefs/namespaces"});
+    if more {
+        if let Some(last) = visible.last() {
+            body["next"] = json!(format!(
+                "/v2/metadefs/namespaces?marker={}&limit={limit}",
+                last.namespace
+            ));
+        }
+    }
+    Ok(Json(body).into_response())
 }
 
 async fn full_namespace(api: &ImageApi, ns: &Namespace) -> ApiResult<Map<String, Value>> {

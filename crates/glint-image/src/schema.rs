@@ -42,7 +42,19 @@ pub fn image() -> Value {
             "file": {"type": "string", "readOnly": true, "description": "An image file url"},
             "stores": {"type": "string", "readOnly": true, "description": "Store in which image data resides.  Only present when the operator has enabled multiple stores.  May be a comma-separated list of store identifiers."},
             "schema": {"type": "string", "readOnly": true, "description": "An image schema url"},
-            "locations": {"type": "array", "description": "A set of URLs to access the image file kept in external store", "items": {"type": "object"}}
+            "locations": {"type": "array", "description": "A set of URLs to access the image file kept in external store", "items": {
+                "type": "object",
+                "required": ["url", "metadata"],
+                "properties": {
+                    "url": {"type": "string", "maxLength": 255},
+                    "metadata": {"type": "object"},
+                    "validation_data": {"description": "Values to be used to populate the corresponding image properties. If the image status is not 'queued', values must exactly match those already contained in the image properties.", "type": "object", "writeOnly": true, "additionalProperties": false, "properties": {
+                        "checksum": {"type": "string", "minLength": 32, "maxLength": 32},
+                        "os_hash_algo": {"type": "string", "maxLength": 64},
+                        "os_hash_value": {"type": "string", "maxLength": 128}
+                    }, "required": ["os_hash_algo", "os_hash_value"]}
+                }
+            }}
         },
         "additionalProperties": {"type": "string"},
         "links": [
@@ -92,5 +104,43 @@ pub fn members() -> Value {
             "schema": {"type": "string"}
         },
         "links": [{"rel": "self", "href": "{self}"}, {"rel": "describedby", "href": "{schema}"}]
+    })
+}
+
+pub fn task() -> Value {
+    json!({
+        "name": "task",
+        "properties": {
+            "id": {"type": "string", "description": "An identifier for the task", "pattern": "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$"},
+            "type": {"type": "string", "description": "The type of task represented by this content", "enum": ["import", "api_image_import"]},
+            "status": {"type": "string", "description": "The current status of this task", "enum": ["pending", "processing", "success", "failure"]},
+            "input": {"type": ["null", "object"], "description": "The parameters required by task, JSON blob"},
+            "result": {"type": ["null", "object"], "description": "The result of current task, JSON blob"},
+            "owner": {"type": ["null", "string"], "description": "An identifier for the owner of this task"},
+            "message": {"type": "string", "description": "Human-readable informative message only included when appropriate (usually on failure)"},
+            "image_id": {"type": "string", "description": "Image associated with the task"},
+            "request_id": {"type": "string", "description": "Human-readable informative request-id"},
+            "user_id": {"type": "string", "description": "User associated with the task"},
+            "expires_at": {"type": ["null", "string"], "description": "Datetime when this resource would be subject to removal"},
+            "created_at": {"type": "string", "description": "Datetime when this resource was created"},
+            "updated_at": {"type": "string", "description": "Datetime when this resource was updated"},
+            "self": {"type": "string"},
+            "schema": {"type": "string"}
+        },
+        "required": ["type", "input"],
+        "links": [{"rel": "self", "href": "{self}"}, {"rel": "describedby", "href": "{schema}"}]
+    })
+}
+
+pub fn tasks() -> Value {
+    json!({
+        "name": "tasks",
+        "properties": {
+            "tasks": {"type": "array", "items": task()},
+            "first": {"type": "string"},
+            "next": {"type": "string"},
+            "schema": {"type": "string"}
+        },
+        "links": [{"rel": "first", "href": "{first}"}, {"rel": "next", "href": "{next}"}, {"rel": "describedby", "href": "{schema}"}]
     })
 }

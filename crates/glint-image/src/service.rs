@@ -41,6 +41,10 @@ impl Default for ImageLimits {
     }
 }
 
+/// Reserved properties an import keeps up to date, as Glance does.
+const IMPORTING_TO_STORES: &str = "os_glance_importing_to_stores";
+const FAILED_IMPORT: &str = "os_glance_failed_import";
+
 /// Attributes clients may never set.
 pub const READ_ONLY: &[&str] = &[
     "checksum",
@@ -92,9 +96,22 @@ pub struct NewImage {
 /// One JSON-patch operation (RFC 6902 subset Glance accepts).
 #[derive(Debug, Clone)]
 pub enum PatchOp {
-    Add { path: String, value: Value },
-    Replace { path: String, value: Value },
-    Remove { path: String },
+    Add {
+        path: String,
+        value: Value,
+    },
+    /// The 2.0 dialect's add: a conflict if the property exists.
+    AddNew {
+        path: String,
+        value: Value,
+    },
+    Replace {
+        path: String,
+        value: Value,
+    },
+    Remove {
+        path: String,
+    },
 }
 
 /// What a download returns.
@@ -489,6 +506,7 @@ impl ImageService {
     fn apply(&self, ctx: &RequestContext, image: &mut Image, op: PatchOp) -> Result<(), ImageError> {
         let (path, value, kind) = match op {
             PatchOp::Add { path, value } => (path, Some(value), "add"),
+            PatchOp::AddNew { path, value } => (path, Some(value), "add-new"),
             PatchOp::Replace { path, value } => (path, Some(value), "replace"),
             PatchOp::Remove { path } => (path, None, "remove"),
         };
@@ -604,6 +622,9 @@ impl ImageService {
                 }
                 if kind == "replace" && !image.properties.contains_key(&name) {
                     return Err(ImageError::Conflict(format!("Property {name} does not exist.")));
+                }
+                if kind == "add-new" && image.properties.contains_key(&name) {
+                    return Err(ImageError::Conflict(format!("Property {name} already present.")));
                 }
                 image.properties.insert(name, s);
             }
@@ -955,6 +976,11 @@ impl ImageService {
             updated_at: now,
         };
         self.db.insert_task(&task).await?;
+        // Glance reports progress in two reserved properties.
+        self.db
+            .set_property(id, IMPORTING_TO_STORES, &targets.join(","))
+            .await?;
+        self.db.set_property(id, FAILED_IMPORT, "").await?;
         let service = self.clone();
         let (task_id, image_id) = (task.id.clone(), id.to_owned());
         let must_succeed = request.all_stores_must_succeed;
@@ -962,6 +988,18 @@ impl ImageService {
             let outcome = service
                 .run_import(&image_id, &disk_format, source, &targets, must_succeed)
                 .await;
+            let failed = if outcome.is_err() {
+                targets.join(",")
+            } else {
+                String::new()
+            };
+            let progress = async {
+                service.db.set_property(&image_id, IMPORTING_TO_STORES, "").await?;
+                service.db.set_property(&image_id, FAILED_IMPORT, &failed).await
+            };
+            if let Err(e) = progress.await {
+                tracing::error!(image = %image_id, error = %e, "could not record import progress");
+            }
             let (status, message) = match &outcome {
                 Ok(()) => ("success", String::new()),
                 Err(e) => ("failure", e.to_string()),
@@ -1120,6 +1158,13 @@ impl ImageService {
             }
             ImportSource::Copy(missing) => self.copy_to_stores(id, &missing, must_succeed).await,
         }
+    }
+
+    pub async fn all_tasks(&self, ctx: &RequestContext) -> Result<Vec<Task>, ImageError> {
+        if !ctx.is_admin() {
+            return Err(forbidden("get_tasks"));
+        }
+        self.db.all_tasks().await
     }
 
     pub async fn tasks(&self, ctx: &RequestContext, id: &str) -> Result<Vec<Task>, ImageError> {

@@ -121,9 +121,21 @@ async fn password_auth_by_name_and_by_id_with_every_scope() {
     assert_eq!(res.status(), 201);
     assert_eq!(body_json(res).await["token"]["system"], json!({"all": true}));
 
-    // No scope: the default project; "unscoped": none.
+    // No scope: unscoped for the bootstrap admin (no default project, as in
+    // Keystone); a user's default project otherwise.
     let res = s.issue_token(password_auth(user.clone(), None)).await;
-    assert_eq!(body_json(res).await["token"]["project"]["name"], "admin");
+    assert!(body_json(res).await["token"].get("project").is_none());
+    s.identity
+        .create_user_with_role("dora", "pw", "dproj", "member")
+        .await
+        .unwrap();
+    let res = s
+        .issue_token(password_auth(
+            json!({"name": "dora", "domain": {"id": "default"}, "password": "pw"}),
+            None,
+        ))
+        .await;
+    assert_eq!(body_json(res).await["token"]["project"]["name"], "dproj");
     let res = s
         .issue_token(password_auth(user.clone(), Some(json!("unscoped"))))
         .await;

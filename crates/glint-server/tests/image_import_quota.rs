@@ -94,6 +94,8 @@ async fn glance_direct_import() {
     let image = wait_for_status(&s, &admin, &id, &["active"]).await;
     assert_eq!(image["checksum"], "d30599abffe15116ca7c6e7f81fc3872");
     assert_eq!(image["size"], 13);
+    assert_eq!(image["os_glance_failed_import"], "");
+    assert!(image.get("os_glance_importing_to_stores").is_some());
     let file = s
         .image_req(Method::GET, &format!("/v2/images/{id}/file"), &admin)
         .send()

@@ -790,6 +790,33 @@ async fn patch_tags_protection_and_deactivation() {
         assert_eq!(patch(ops.clone(), V21).await.unwrap().status(), status, "{ops}");
     }
 
+    // The 2.0 dialect: its own operation form, and add of an existing property is a conflict.
+    const V20: &str = "application/openstack-images-v2.0-json-patch";
+    assert_eq!(
+        patch(json!([{"op": "replace", "path": "/name", "value": "x"}]), V20)
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    assert_eq!(
+        patch(json!([{"add": "/k", "value": "again"}]), V20)
+            .await
+            .unwrap()
+            .status(),
+        409
+    );
+    let res = patch(json!([{"replace": "/name", "value": "golden3"}]), V20)
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(body_json(res).await["name"], "golden3");
+    let res = patch(json!([{"op": "add", "path": "/k", "value": "v2"}]), V21)
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "2.1 add overwrites");
+    assert_eq!(body_json(res).await["k"], "v2");
+
     // Tags by path.
     let tag = |m: Method, t: &str| s.image_req(m, &format!("/v2/images/{id}/tags/{t}"), &admin).send();
     assert_eq!(tag(Method::PUT, "t2").await.unwrap().status(), 204);

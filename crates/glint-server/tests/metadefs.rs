@@ -32,6 +32,12 @@ async fn catalogue_and_crud() {
     let namespaces = list["namespaces"].as_array().unwrap();
     assert!(namespaces.len() >= 5);
     assert_eq!(list["schema"], "/v2/schemas/metadefs/namespaces");
+    let page = body_json(get(&member, "/v2/metadefs/namespaces?limit=3").await.unwrap()).await;
+    assert_eq!(page["namespaces"].as_array().unwrap().len(), 3);
+    let next = page["next"].as_str().unwrap().to_owned();
+    let rest = body_json(get(&member, &next).await.unwrap()).await;
+    assert!(!rest["namespaces"].as_array().unwrap().is_empty());
+    assert_ne!(rest["namespaces"][0]["namespace"], page["namespaces"][0]["namespace"]);
     let libvirt = body_json(
         get(&member, "/v2/metadefs/namespaces/OS::Compute::LibvirtImage")
             .await

@@ -17,7 +17,12 @@ async fn cred_json(api: &IdentityApi, c: &AppCredential, secret: Option<&str>) -
     let mut roles = Vec::new();
     for id in &c.role_ids {
         if let Some(r) = api.service.db().role(id).await? {
-            roles.push(json!({"id": r.id, "name": r.name, "domain_id": null}));
+            let options = if super::is_immutable_role(&r) {
+                json!({"immutable": true})
+            } else {
+                json!({})
+            };
+            roles.push(json!({"id": r.id, "name": r.name, "domain_id": null, "description": r.description, "options": options}));
         }
     }
     let expires = c
@@ -32,10 +37,14 @@ async fn cred_json(api: &IdentityApi, c: &AppCredential, secret: Option<&str>) -
         "project_id": c.project_id,
         "roles": roles,
         "expires_at": expires,
-        "unrestricted": c.unrestricted,
-        "access_rules": c.access_rules,
+        // Keystone shows `unrestricted` only when it was granted.
+        "unrestricted": if c.unrestricted { json!(true) } else { Value::Null },
+        "system": null,
         "links": {"self": format!("{}/v3/users/{}/application_credentials/{}", api.base_url, c.user_id, c.id)},
     });
+    if c.access_rules.as_array().is_some_and(|a| !a.is_empty()) {
+        v["access_rules"] = c.access_rules.clone();
+    }
     if let Some(secret) = secret {
         v["secret"] = json!(secret);
     }

@@ -7,7 +7,7 @@ use axum::Json;
 use bytes::Bytes;
 use serde_json::{json, Value};
 
-use super::{caller, collection_links, domain_json, project_json, ApiResult, IdentityApi};
+use super::{caller, collection_links, domain_json, project_json, self_link, ApiResult, IdentityApi};
 use crate::model::{CatalogService, Domain};
 use crate::service::{Credentials, DomainRef, ProjectRef, ScopeRequest, UserRef};
 use crate::{IdentityError, ResolvedScope, TokenInfo};
@@ -280,10 +280,7 @@ pub(super) fn token_response(status: StatusCode, info: &TokenInfo, catalog: Opti
 pub(super) async fn auth_catalog(State(api): State<IdentityApi>, headers: HeaderMap) -> ApiResult {
     caller(&api, &headers).await?;
     let catalog = api.service.catalog().await?;
-    Ok(
-        Json(json!({"catalog": catalog_json(&catalog), "links": collection_links(&api, "auth/catalog")}))
-            .into_response(),
-    )
+    Ok(Json(json!({"catalog": catalog_json(&catalog), "links": self_link(&api, "auth/catalog")})).into_response())
 }
 
 pub(super) async fn auth_projects(State(api): State<IdentityApi>, headers: HeaderMap) -> ApiResult {
@@ -312,5 +309,5 @@ pub(super) async fn auth_system(State(api): State<IdentityApi>, headers: HeaderM
     } else {
         vec![json!({"all": true})]
     };
-    Ok(Json(json!({"system": system, "links": collection_links(&api, "auth/system")})).into_response())
+    Ok(Json(json!({"system": system, "links": self_link(&api, "auth/system")})).into_response())
 }

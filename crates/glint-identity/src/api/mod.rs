@@ -357,13 +357,25 @@ fn group_json(api: &IdentityApi, g: &Group) -> Value {
     })
 }
 
+/// The roles `keystone-manage bootstrap` creates, which Keystone marks immutable.
+const IMMUTABLE_ROLES: &[&str] = &["admin", "manager", "member", "reader", "service"];
+
+fn is_immutable_role(r: &Role) -> bool {
+    IMMUTABLE_ROLES.contains(&r.name.as_str())
+}
+
 fn role_json(api: &IdentityApi, r: &Role) -> Value {
+    let options = if is_immutable_role(r) {
+        json!({"immutable": true})
+    } else {
+        json!({})
+    };
     json!({
         "id": r.id,
         "name": r.name,
         "domain_id": null,
         "description": r.description,
-        "options": {},
+        "options": options,
         "links": self_link(api, &format!("roles/{}", r.id)),
     })
 }

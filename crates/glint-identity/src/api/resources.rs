@@ -316,7 +316,8 @@ pub(super) async fn list_project_tags(
         &caller,
         &PolicyTarget::project(&id, &project.domain_id),
     )?;
-    Ok(axum::Json(serde_json::json!({"tags": project.tags})).into_response())
+    let links = super::self_link(&api, &format!("projects/{id}/tags"));
+    Ok(axum::Json(serde_json::json!({"tags": project.tags, "links": links})).into_response())
 }
 
 pub(super) async fn check_project_tag(

@@ -87,6 +87,7 @@ pub(super) async fn update_role(
     let caller = caller(&api, &headers).await?;
     enforce(Action::UpdateRole, &caller, &PolicyTarget::default())?;
     let mut role = load_role(&api, &id).await?;
+    refuse_immutable(&role)?;
     let m = entity(&body, "role")?;
     if m.contains_key("name") {
         role.name = req_str(&m, "name")?;
@@ -105,6 +106,7 @@ pub(super) async fn delete_role(
 ) -> ApiResult {
     let caller = caller(&api, &headers).await?;
     enforce(Action::DeleteRole, &caller, &PolicyTarget::default())?;
+    refuse_immutable(&load_role(&api, &id).await?)?;
     if !api.service.db().delete_role(&id).await? {
         return Err(IdentityError::not_found("role", id));
     }
@@ -161,10 +163,7 @@ pub(super) async fn list_role_inferences(State(api): State<IdentityApi>, headers
         }
         out.push(json!({"prior_role": role_ref(&api, &prior), "implies": implies}));
     }
-    Ok(
-        axum::Json(json!({"role_inferences": out, "links": {"self": format!("{}/v3/role_inferences", api.base_url)}}))
-            .into_response(),
-    )
+    Ok(axum::Json(json!({"role_inferences": out})).into_response())
 }
 
 async fn inference(
@@ -631,4 +630,15 @@ pub(super) async fn list_role_assignments(
         out.push(assignment_json(&api, a, include_names, &mut cache).await?);
     }
     Ok(many(&api, "role_assignments", "role_assignments", out))
+}
+
+/// Keystone marks the bootstrap roles immutable: no renaming, no deleting.
+fn refuse_immutable(role: &Role) -> ApiResult<()> {
+    if super::is_immutable_role(role) {
+        return Err(IdentityError::Forbidden(format!(
+            "identity:update or delete the immutable role {}",
+            role.name
+        )));
+    }
+    Ok(())
 }
