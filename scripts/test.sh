@@ -31,6 +31,7 @@ step fmt cargo fmt --all -- --check
 step clippy cargo clippy --workspace --all-targets -- -D warnings
 step cargo-test cargo test --workspace
 step acceptance bash scripts/test-acceptance.sh
+step clients bash scripts/test-clients.sh
 step swift-keystone bash tests/engines/swift-keystone.sh
 
 echo
@@ -38,4 +39,4 @@ if [ "${#failed[@]}" -gt 0 ]; then
     echo "scripts/test.sh: FAILED steps: ${failed[*]}"
     exit 1
 fi
-echo "scripts/test.sh: all steps ok (fmt, clippy, cargo test, acceptance, swift-keystone)"
+echo "scripts/test.sh: all steps ok (fmt, clippy, cargo test, acceptance, clients, swift-keystone)"
