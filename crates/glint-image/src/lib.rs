@@ -19,6 +19,8 @@ pub mod policy;
 pub mod quota;
 pub mod schema;
 pub mod service;
+pub mod trace;
+pub mod traced_store;
 pub mod web_download;
 
 pub use error::{ErrorFormat, GlanceErrorBody, ImageError};

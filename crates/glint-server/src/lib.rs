@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -62,6 +62,8 @@ pub struct ServeConfig {
     pub stores: Vec<(String, PathBuf)>,
     /// The store used when a client names none (default: the first).
     pub default_store: Option<String>,
+    /// Print every request's internal calls as a Mermaid sequence diagram on stderr.
+    pub trace: bool,
 }
 
 impl ServeConfig {
@@ -78,6 +80,7 @@ impl ServeConfig {
             web_download_allow_private: false,
             stores: Vec::new(),
             default_store: None,
+            trace: false,
         }
     }
 }
@@ -132,12 +135,32 @@ impl LimitSource for LocalLimits {
     }
 }
 
+fn traced(store: Arc<dyn glint_store::StoreBackend>) -> Arc<dyn glint_store::StoreBackend> {
+    Arc::new(glint_image::traced_store::TracedStore(store))
+}
+
 /// The in-process bridge from the image service to the identity service.
 struct LocalTokens(Arc<IdentityService>);
 
 #[async_trait]
 impl TokenValidator for LocalTokens {
     async fn validate(&self, token: &str) -> Result<RequestContext, TokenRejection> {
+        glint_image::trace::record("image", "identity", false, || "validate X-Auth-Token".into());
+        let outcome = self.validate_locally(token).await;
+        glint_image::trace::record("identity", "image", true, || match &outcome {
+            Ok(ctx) => format!(
+                "valid: user {} project {}",
+                ctx.user_id,
+                ctx.project_id.as_deref().unwrap_or("-")
+            ),
+            Err(e) => format!("refused: {e:?}"),
+        });
+        outcome
+    }
+}
+
+impl LocalTokens {
+    async fn validate_locally(&self, token: &str) -> Result<RequestContext, TokenRejection> {
         match self.0.validate(token).await {
             Ok(info) => Ok(RequestContext {
                 user_id: info.user.id.clone(),
@@ -236,6 +259,9 @@ impl App {
         for (id, path) in &config.stores {
             stores.push(Arc::new(FsStore::open(id.clone(), path.clone())?));
         }
+        if config.trace {
+            stores = stores.into_iter().map(traced).collect();
+        }
         let default_store = config
             .default_store
             .clone()
@@ -296,7 +322,7 @@ impl App {
         Router::new()
             .fallback_service(routes)
             .layer(axum::middleware::map_request(strip_root_slash))
-            .layer(axum::middleware::from_fn(request_id))
+            .layer(axum::middleware::from_fn_with_state(self.config.trace, request_id))
     }
 }
 
@@ -316,13 +342,31 @@ async fn strip_root_slash(mut req: Request) -> Request {
 }
 
 /// Every response carries `x-openstack-request-id`, as OpenStack services do.
-async fn request_id(mut req: Request, next: Next) -> Response {
+async fn request_id(State(trace): State<bool>, mut req: Request, next: Next) -> Response {
     let id = format!("req-{}", uuid::Uuid::new_v4());
     req.extensions_mut().insert(glint_image::auth::RequestId(id.clone()));
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let started = std::time::Instant::now();
-    let mut res = next.run(req).await;
+    let mut res = if trace {
+        let service = if path.starts_with("/identity") {
+            "identity"
+        } else {
+            "image"
+        };
+        let label = format!("{method} {path}");
+        let (res, events) = glint_image::trace::traced(async {
+            glint_image::trace::record("client", service, false, || label);
+            let res = next.run(req).await;
+            glint_image::trace::record(service, "client", true, || res.status().as_u16().to_string());
+            res
+        })
+        .await;
+        eprintln!("{}", glint_image::trace::mermaid(&id, &events));
+        res
+    } else {
+        next.run(req).await
+    };
     // Paths and statuses only: tokens and passwords travel in headers and bodies, never logged.
     tracing::info!(request_id = %id, %method, %path, status = res.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
     if let Ok(v) = HeaderValue::from_str(&id) {

@@ -35,6 +35,10 @@ struct ServeArgs {
     /// The store used when a client names none (default: the first `--store`).
     #[arg(long)]
     default_store: Option<String>,
+    /// Print each request's internal calls (image → identity, image → store) as a Mermaid
+    /// sequence diagram on stderr; the only format is `mermaid`.
+    #[arg(long, value_parser = ["mermaid"])]
+    trace: Option<String>,
 }
 
 fn parse_store(s: &str) -> Result<(String, PathBuf), String> {
@@ -135,6 +139,7 @@ async fn serve_async(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> 
     config.enforce_quotas = !args.no_quotas;
     config.stores = args.stores;
     config.default_store = args.default_store;
+    config.trace = args.trace.is_some();
     let app = glint_server::App::open(config).await?;
     if let Some(password) = &app.admin_password {
         // Printed once, when the password is set; the file keeps it for later.
