@@ -2,6 +2,8 @@
 //! identity records, and serves Identity under `/identity` and Image under
 //! `/image` on one listener.
 
+pub mod keystone;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -40,6 +42,8 @@ pub enum ServerError {
     Store(#[from] glint_store::StoreError),
     #[error("serving: {0}")]
     Serve(std::io::Error),
+    #[error("external identity: {0}")]
+    External(String),
 }
 
 #[derive(Debug, Clone)]
@@ -64,6 +68,8 @@ pub struct ServeConfig {
     pub default_store: Option<String>,
     /// Print every request's internal calls as a Mermaid sequence diagram on stderr.
     pub trace: bool,
+    /// Trust this Keystone instead of serving Glint's own identity.
+    pub external_identity: Option<keystone::ExternalIdentity>,
 }
 
 impl ServeConfig {
@@ -81,13 +87,17 @@ impl ServeConfig {
             stores: Vec::new(),
             default_store: None,
             trace: false,
+            external_identity: None,
         }
     }
 }
 
 /// Everything a running server holds; built once by [`App::open`].
 pub struct App {
-    pub identity: Arc<IdentityService>,
+    /// Glint's own identity service; `None` when an external Keystone is trusted.
+    pub identity: Option<Arc<IdentityService>>,
+    /// Who validates tokens for the image service.
+    validator: Arc<dyn TokenValidator>,
     pub images: Arc<ImageService>,
     pub config: ServeConfig,
     /// Set when this start bootstrapped (or reset) the admin password.
@@ -237,21 +247,44 @@ impl App {
     pub async fn open(config: ServeConfig) -> Result<Self, ServerError> {
         let dir = &config.data_dir;
         let pool = open_database(dir).await?;
-        let identity = IdentityService::open(
-            pool.clone(),
-            &fernet_dir(dir),
-            IdentityConfig {
-                token_ttl: chrono::Duration::from_std(config.token_ttl).unwrap_or(chrono::Duration::hours(1)),
-            },
-        )
-        .await?;
-        let outcome = identity
-            .bootstrap(&BootstrapSpec {
-                admin_password: config.admin_password.clone(),
-                region: config.region.clone(),
-                public_url: config.public_url.clone(),
-            })
-            .await?;
+        let (identity, outcome, validator, limits): (_, _, Arc<dyn TokenValidator>, Arc<dyn LimitSource>) =
+            match &config.external_identity {
+                Some(external) => {
+                    let client = Arc::new(
+                        keystone::KeystoneClient::new(external.clone(), config.region.clone())
+                            .map_err(ServerError::External)?,
+                    );
+                    (None, None, client.clone(), client)
+                }
+                None => {
+                    let identity = IdentityService::open(
+                        pool.clone(),
+                        &fernet_dir(dir),
+                        IdentityConfig {
+                            token_ttl: chrono::Duration::from_std(config.token_ttl)
+                                .unwrap_or(chrono::Duration::hours(1)),
+                        },
+                    )
+                    .await?;
+                    let outcome = identity
+                        .bootstrap(&BootstrapSpec {
+                            admin_password: config.admin_password.clone(),
+                            region: config.region.clone(),
+                            public_url: config.public_url.clone(),
+                        })
+                        .await?;
+                    let limits = Arc::new(LocalLimits {
+                        identity: identity.clone(),
+                        region: config.region.clone(),
+                    });
+                    (
+                        Some(identity.clone()),
+                        Some(outcome),
+                        Arc::new(LocalTokens(identity)),
+                        limits,
+                    )
+                }
+            };
         let mut stores: Vec<Arc<dyn glint_store::StoreBackend>> = Vec::new();
         if config.stores.is_empty() {
             stores.push(Arc::new(FsStore::open("fs", dir.join("images"))?));
@@ -270,12 +303,7 @@ impl App {
             stores,
             default_store,
             staging: Arc::new(FsStore::open("os_glance_staging_store", dir.join("staging"))?),
-            quotas: config.enforce_quotas.then(|| {
-                Arc::new(LocalLimits {
-                    identity: identity.clone(),
-                    region: config.region.clone(),
-                }) as Arc<dyn LimitSource>
-            }),
+            quotas: config.enforce_quotas.then_some(limits),
         };
         let import = ImportConfig {
             web_download: WebDownloadPolicy {
@@ -289,34 +317,46 @@ impl App {
         if orphans > 0 {
             tracing::warn!(orphans, "removed image data no image pointed at");
         }
-        if let Some(password) = &outcome.admin_password {
+        let admin_password = outcome.as_ref().and_then(|o| o.admin_password.clone());
+        if let Some(password) = &admin_password {
             write_openrc(&config, password)?;
         }
         Ok(Self {
             identity,
+            validator,
             images,
-            admin_password: outcome.admin_password,
-            admin_project_id: outcome.admin_project_id,
+            admin_password,
+            admin_project_id: outcome.map(|o| o.admin_project_id).unwrap_or_default(),
             config,
         })
     }
 
-    /// The whole HTTP surface: `/identity` and `/image`.
+    /// The whole HTTP surface: `/identity` (unless an external Keystone is
+    /// used) and `/image`.
     pub fn router(&self) -> Router {
         let base = &self.config.public_url;
-        let identity = glint_identity::api::router(IdentityApi {
-            service: self.identity.clone(),
-            base_url: format!("{base}/identity").into(),
-        });
-        let www_authenticate = HeaderValue::from_str(&format!("Keystone uri=\"{base}/identity/v3\""))
+        let identity_v3 = match &self.config.external_identity {
+            Some(external) => external.v3_url(),
+            None => format!("{base}/identity/v3"),
+        };
+        let www_authenticate = HeaderValue::from_str(&format!("Keystone uri=\"{identity_v3}\""))
             .unwrap_or_else(|_| HeaderValue::from_static("Keystone"));
         let image = glint_image::api::router(ImageApi {
             service: self.images.clone(),
-            validator: Arc::new(LocalTokens(self.identity.clone())),
+            validator: self.validator.clone(),
             base_url: format!("{base}/image").into(),
             www_authenticate,
         });
-        let routes = Router::new().nest("/identity", identity).nest("/image", image);
+        let mut routes = Router::new().nest("/image", image);
+        if let Some(identity) = &self.identity {
+            routes = routes.nest(
+                "/identity",
+                glint_identity::api::router(IdentityApi {
+                    service: identity.clone(),
+                    base_url: format!("{base}/identity").into(),
+                }),
+            );
+        }
         // `/identity/` and `/image/` are the version documents too: rewrite
         // before routing (a layer on this outer router runs first).
         Router::new()
@@ -419,6 +459,7 @@ pub async fn run(
     let identity = app.identity.clone();
     // Pick up `glint admin fernet-rotate` (or keys synced from another node).
     let reloader = tokio::spawn(async move {
+        let Some(identity) = identity else { return };
         let mut tick = tokio::time::interval(KEY_RELOAD_INTERVAL);
         tick.tick().await;
         loop {

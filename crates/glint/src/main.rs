@@ -39,6 +39,22 @@ struct ServeArgs {
     /// sequence diagram on stderr; the only format is `mermaid`.
     #[arg(long, value_parser = ["mermaid"])]
     trace: Option<String>,
+    /// Trust this Keystone (v3 URL) instead of serving Glint's own identity: /identity is not
+    /// served and image requests are validated there.
+    #[arg(long, env = "GLINT_IDENTITY_URL")]
+    identity_url: Option<String>,
+    /// The service user Glint logs in as on the external Keystone.
+    #[arg(long, env = "GLINT_IDENTITY_USER", default_value = "glance")]
+    identity_user: String,
+    /// Its password (prefer the environment variable to the flag).
+    #[arg(long, env = "GLINT_IDENTITY_PASSWORD", hide_env_values = true)]
+    identity_password: Option<String>,
+    /// Its project.
+    #[arg(long, env = "GLINT_IDENTITY_PROJECT", default_value = "service")]
+    identity_project: String,
+    /// The domain id of the service user and project.
+    #[arg(long, default_value = "default")]
+    identity_domain: String,
 }
 
 fn parse_store(s: &str) -> Result<(String, PathBuf), String> {
@@ -140,8 +156,21 @@ async fn serve_async(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> 
     config.stores = args.stores;
     config.default_store = args.default_store;
     config.trace = args.trace.is_some();
+    if let Some(auth_url) = args.identity_url {
+        let password = args
+            .identity_password
+            .ok_or("--identity-url needs GLINT_IDENTITY_PASSWORD")?;
+        config.external_identity = Some(glint_server::keystone::ExternalIdentity {
+            auth_url,
+            username: args.identity_user,
+            password,
+            project_name: args.identity_project,
+            user_domain_id: args.identity_domain.clone(),
+            project_domain_id: args.identity_domain,
+        });
+    }
     let app = glint_server::App::open(config).await?;
-    if let Some(password) = &app.admin_password {
+    if let Some(password) = app.admin_password.as_ref().filter(|_| app.identity.is_some()) {
         // Printed once, when the password is set; the file keeps it for later.
         println!(
             "# Glint admin credentials (also in {}):",

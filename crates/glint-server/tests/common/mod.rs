@@ -37,7 +37,7 @@ impl TestServer {
         config.admin_password = Some(ADMIN_PASSWORD.into());
         tune(&mut config);
         let app = App::open(config).await.expect("open app");
-        let identity = app.identity.clone();
+        let identity = app.identity.clone().expect("the test server runs its own identity");
         let admin_project_id = app.admin_project_id.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
