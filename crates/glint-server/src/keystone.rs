@@ -47,9 +47,12 @@ pub struct KeystoneClient {
     region: String,
     http: reqwest::Client,
     service_token: tokio::sync::Mutex<Option<(String, Instant)>>,
-    validated: Mutex<HashMap<String, (Instant, RequestContext)>>,
-    limits: Mutex<HashMap<String, (Instant, HashMap<String, i64>)>>,
+    validated: TtlCache<RequestContext>,
+    limits: TtlCache<HashMap<String, i64>>,
 }
+
+/// Values remembered with the time they were fetched.
+type TtlCache<T> = Mutex<HashMap<String, (Instant, T)>>;
 
 #[derive(Debug)]
 enum CallError {
@@ -215,14 +218,14 @@ impl KeystoneClient {
     }
 }
 
-fn cached<T: Clone>(map: &Mutex<HashMap<String, (Instant, T)>>, key: &str, ttl: Duration) -> Option<T> {
+fn cached<T: Clone>(map: &TtlCache<T>, key: &str, ttl: Duration) -> Option<T> {
     let map = map.lock().ok()?;
     map.get(key)
         .filter(|(at, _)| at.elapsed() < ttl)
         .map(|(_, v)| v.clone())
 }
 
-fn remember<T>(map: &Mutex<HashMap<String, (Instant, T)>>, key: &str, value: T) {
+fn remember<T>(map: &TtlCache<T>, key: &str, value: T) {
     if let Ok(mut map) = map.lock() {
         if map.len() >= MAX_CACHED {
             map.clear();
