@@ -80,7 +80,7 @@ struct TopLevel {
 #[derive(Subcommand)]
 enum Command {
     /// Run the server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Operator commands on a data dir (like keystone-manage).
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -114,7 +114,7 @@ fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     if args.get(1).is_some_and(|a| a == "serve" || a == "admin") {
         return match TopLevel::parse().command {
-            Command::Serve(serve_args) => serve(serve_args),
+            Command::Serve(serve_args) => serve(*serve_args),
             Command::Admin(admin) => run_admin(admin),
         };
     }
