@@ -597,15 +597,41 @@ async fn image_tasks(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id):
     Ok(Json(json!({"tasks": tasks.iter().map(task_json).collect::<Vec<_>>()})).into_response())
 }
 
-/// `GET /v2/tasks`: admins only, as Glance's default policy.
-async fn list_tasks(State(api): State<ImageApi>, Caller(ctx): Caller) -> ApiResult {
+/// `GET /v2/tasks`: admins only, as Glance's default policy; the list view
+/// leaves out input, result and message.
+async fn list_tasks(State(api): State<ImageApi>, Caller(ctx): Caller, RawQuery(query): RawQuery) -> ApiResult {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect();
+    let limit = match pairs.iter().find(|(k, _)| k == "limit") {
+        Some((_, v)) => v
+            .parse::<usize>()
+            .map_err(|_| ImageError::BadRequest("limit param must be an integer".into()))?,
+        None => 25,
+    };
     let tasks = api.service.all_tasks(&ctx).await?;
-    Ok(Json(json!({
-        "tasks": tasks.iter().map(task_json).collect::<Vec<_>>(),
-        "first": "/v2/tasks",
-        "schema": "/v2/schemas/tasks",
-    }))
-    .into_response())
+    let page: Vec<Value> = tasks
+        .iter()
+        .take(limit)
+        .map(|t| {
+            let mut v = task_json(t);
+            if let Some(m) = v.as_object_mut() {
+                for field in ["input", "result", "message"] {
+                    m.remove(field);
+                }
+                m.insert("self".into(), json!(format!("/v2/tasks/{}", t.id)));
+                m.insert("schema".into(), json!("/v2/schemas/task"));
+            }
+            v
+        })
+        .collect();
+    let mut body = json!({"tasks": page, "first": "/v2/tasks", "schema": "/v2/schemas/tasks"});
+    if tasks.len() > limit {
+        if let Some(last) = tasks.get(limit.saturating_sub(1)) {
+            body["next"] = json!(format!("/v2/tasks?limit={limit}&marker={}", last.id));
+        }
+    }
+    Ok(Json(body).into_response())
 }
 
 async fn info_import(State(api): State<ImageApi>, Caller(_ctx): Caller) -> ApiResult {

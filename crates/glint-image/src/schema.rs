@@ -124,21 +124,25 @@ pub fn task() -> Value {
             "expires_at": {"type": ["null", "string"], "description": "Datetime when this resource would be subject to removal"},
             "created_at": {"type": "string", "description": "Datetime when this resource was created"},
             "updated_at": {"type": "string", "description": "Datetime when this resource was updated"},
-            "self": {"type": "string"},
-            "schema": {"type": "string"}
-        },
-        "required": ["type", "input"],
-        "links": [{"rel": "self", "href": "{self}"}, {"rel": "describedby", "href": "{schema}"}]
+            "self": {"type": "string", "readOnly": true},
+            "schema": {"type": "string", "readOnly": true}
+        }
     })
 }
 
+/// The list view shows tasks without their input, result and message.
 pub fn tasks() -> Value {
+    let mut item = task();
+    if let Some(props) = item["properties"].as_object_mut() {
+        for field in ["input", "result", "message"] {
+            props.remove(field);
+        }
+    }
+    item.as_object_mut().map(|m| m.remove("name"));
     json!({
         "name": "tasks",
         "properties": {
-            "tasks": {"type": "array", "items": task()},
-            "first": {"type": "string"},
-            "next": {"type": "string"},
+            "tasks": {"type": "array", "items": item},
             "schema": {"type": "string"}
         },
         "links": [{"rel": "first", "href": "{first}"}, {"rel": "next", "href": "{next}"}, {"rel": "describedby", "href": "{schema}"}]

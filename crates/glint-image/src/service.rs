@@ -198,9 +198,6 @@ impl ImportRequest {
         let mut input = self.method.task_input();
         input["image_id"] = serde_json::json!(image_id);
         input["backend"] = serde_json::json!(targets);
-        input["import_req"]["stores"] = serde_json::json!(self.stores);
-        input["import_req"]["all_stores"] = serde_json::json!(self.all_stores);
-        input["import_req"]["all_stores_must_succeed"] = serde_json::json!(self.all_stores_must_succeed);
         input
     }
 }

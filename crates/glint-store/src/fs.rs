@@ -62,7 +62,11 @@ impl StoreBackend for FsStore {
     }
 
     fn properties(&self) -> Vec<(String, String)> {
-        vec![("datadir".into(), self.root.display().to_string())]
+        vec![
+            ("data_dir".into(), self.root.display().to_string()),
+            ("chunk_size".into(), READ_BUFFER.to_string()),
+            ("thin_provisioning".into(), "false".into()),
+        ]
     }
 
     async fn put(&self, key: &str, mut data: ByteStream, limits: WriteLimits) -> Result<StoredBlob, StoreError> {

@@ -279,7 +279,10 @@ pub(super) async fn update_project(
     if was_enabled && !project.enabled {
         api.service.revoke_project_tokens(&id).await?;
     }
-    Ok(one("project", project_json(&api, &load_project(&api, &id).await?)))
+    // Keystone's update response, unlike its GET, carries the `extra` attributes.
+    let mut body = project_json(&api, &load_project(&api, &id).await?);
+    body["extra"] = serde_json::json!({});
+    Ok(one("project", body))
 }
 
 pub(super) async fn delete_project(
@@ -513,7 +516,9 @@ pub(super) async fn update_user(
     } else if was_enabled && !user.enabled {
         api.service.revoke_user_tokens(&id).await?;
     }
-    Ok(one("user", user_json(&api, &user)))
+    let mut body = user_json(&api, &user);
+    body["extra"] = Value::Object(user.extra.clone());
+    Ok(one("user", body))
 }
 
 pub(super) async fn delete_user(
