@@ -616,7 +616,16 @@ async fn list_tasks(State(api): State<ImageApi>, Caller(ctx): Caller, RawQuery(q
         .map(|t| {
             let mut v = task_json(t);
             if let Some(m) = v.as_object_mut() {
-                for field in ["input", "result", "message"] {
+                for field in [
+                    "input",
+                    "result",
+                    "message",
+                    "deleted",
+                    "deleted_at",
+                    "image_id",
+                    "request_id",
+                    "user_id",
+                ] {
                     m.remove(field);
                 }
                 m.insert("self".into(), json!(format!("/v2/tasks/{}", t.id)));
@@ -626,8 +635,9 @@ async fn list_tasks(State(api): State<ImageApi>, Caller(ctx): Caller, RawQuery(q
         })
         .collect();
     let mut body = json!({"tasks": page, "first": "/v2/tasks", "schema": "/v2/schemas/tasks"});
-    if tasks.len() > limit {
-        if let Some(last) = tasks.get(limit.saturating_sub(1)) {
+    // Like Glance, a full page links to the next one.
+    if limit > 0 && page.len() == limit {
+        if let Some(last) = tasks.get(limit - 1) {
             body["next"] = json!(format!("/v2/tasks?limit={limit}&marker={}", last.id));
         }
     }

@@ -138,7 +138,6 @@ pub fn tasks() -> Value {
             props.remove(field);
         }
     }
-    item.as_object_mut().map(|m| m.remove("name"));
     json!({
         "name": "tasks",
         "properties": {
