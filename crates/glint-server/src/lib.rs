@@ -62,8 +62,8 @@ pub struct ServeConfig {
     pub web_download_hosts: Vec<String>,
     /// Let web-download reach loopback and private addresses (labs and tests only).
     pub web_download_allow_private: bool,
-    /// Filesystem stores as (id, directory); empty means one store `fs` in `<data-dir>/images`.
-    pub stores: Vec<(String, PathBuf)>,
+    /// Stores as (id, where); empty means one filesystem store `fs` in `<data-dir>/images`.
+    pub stores: Vec<(String, StoreSpec)>,
     /// The store used when a client names none (default: the first).
     pub default_store: Option<String>,
     /// Print every request's internal calls as a Mermaid sequence diagram on stderr.
@@ -103,6 +103,108 @@ pub struct App {
     /// Set when this start bootstrapped (or reset) the admin password.
     pub admin_password: Option<String>,
     pub admin_project_id: String,
+}
+
+#[cfg(test)]
+mod store_spec_tests {
+    use super::*;
+    use glint_store::swift::SwiftAuth;
+
+    #[test]
+    fn parses_store_specs() {
+        assert!(matches!(StoreSpec::parse("/srv/images").unwrap(), StoreSpec::Fs(p) if p == Path::new("/srv/images")));
+        let StoreSpec::Swift(c) =
+            StoreSpec::parse("swift+tempauth://test%3Atester:testing@127.0.0.1:18080/auth/v1.0?container=imgs")
+                .unwrap()
+        else {
+            panic!("swift")
+        };
+        assert_eq!(c.container, "imgs");
+        assert!(matches!(c.auth, SwiftAuth::TempAuth { ref url, ref user, ref key }
+            if url == "http://127.0.0.1:18080/auth/v1.0" && user == "test:tester" && key == "testing"));
+        let StoreSpec::Swift(c) =
+            StoreSpec::parse("swift+keystone://glance:pw@k:5000/identity/v3?project=service&segment_size=1024")
+                .unwrap()
+        else {
+            panic!("swift")
+        };
+        assert_eq!((c.container.as_str(), c.segment_size), ("glance", 1024));
+        assert!(matches!(c.auth, SwiftAuth::Keystone { ref auth_url, ref project, .. }
+            if auth_url == "http://k:5000/identity/v3" && project == "service"));
+        assert!(
+            StoreSpec::parse("swift+keystone://glance:pw@k:5000/v3").is_err(),
+            "project required"
+        );
+        assert!(
+            StoreSpec::parse("swift+tempauth://user@h/auth").is_err(),
+            "secret required"
+        );
+    }
+}
+
+/// Where one configured store keeps its bytes.
+#[derive(Debug, Clone)]
+pub enum StoreSpec {
+    Fs(PathBuf),
+    Swift(glint_store::swift::SwiftConfig),
+}
+
+impl StoreSpec {
+    /// `DIRECTORY`, `swift+tempauth://USER:KEY@HOST:PORT/auth/v1.0?container=C`, or
+    /// `swift+keystone://USER:PASSWORD@HOST:PORT/PATH/v3?project=P&container=C[&domain=D][&region=R][&interface=I]`
+    /// (user names may be percent-encoded, e.g. `test%3Atester`).
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let Some(rest) = spec.strip_prefix("swift+") else {
+            return Ok(Self::Fs(PathBuf::from(spec)));
+        };
+        let (flavour, _) = rest
+            .split_once("://")
+            .ok_or("expected swift+tempauth:// or swift+keystone://")?;
+        let url =
+            reqwest::Url::parse(&rest.replacen(&format!("{flavour}://"), "http://", 1)).map_err(|e| e.to_string())?;
+        let query: HashMap<String, String> = url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let container = query.get("container").cloned().unwrap_or_else(|| "glance".into());
+        let segment_size = match query.get("segment_size") {
+            Some(s) => s.parse().map_err(|_| format!("segment_size {s} is not a number"))?,
+            None => glint_store::swift::DEFAULT_SEGMENT_SIZE,
+        };
+        let mut endpoint = url.clone();
+        endpoint.set_query(None);
+        let _ = endpoint.set_username("");
+        let _ = endpoint.set_password(None);
+        let endpoint = endpoint.to_string().trim_end_matches('/').to_owned();
+        let user = percent_decode(url.username());
+        let secret = percent_decode(url.password().ok_or("the store URL needs USER:SECRET@")?);
+        let auth = match flavour {
+            "tempauth" => glint_store::swift::SwiftAuth::TempAuth {
+                url: endpoint,
+                user,
+                key: secret,
+            },
+            "keystone" => glint_store::swift::SwiftAuth::Keystone {
+                auth_url: endpoint,
+                user,
+                password: secret,
+                project: query.get("project").cloned().ok_or("swift+keystone needs ?project=")?,
+                domain_id: query.get("domain").cloned().unwrap_or_else(|| "default".into()),
+                region: query.get("region").cloned(),
+                interface: query.get("interface").cloned().unwrap_or_else(|| "public".into()),
+            },
+            other => return Err(format!("unknown Swift authentication {other}")),
+        };
+        Ok(Self::Swift(glint_store::swift::SwiftConfig {
+            auth,
+            container,
+            segment_size,
+        }))
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 /// Unified limits for the image service from Glint's own identity records:
@@ -289,8 +391,11 @@ impl App {
         if config.stores.is_empty() {
             stores.push(Arc::new(FsStore::open("fs", dir.join("images"))?));
         }
-        for (id, path) in &config.stores {
-            stores.push(Arc::new(FsStore::open(id.clone(), path.clone())?));
+        for (id, spec) in &config.stores {
+            stores.push(match spec {
+                StoreSpec::Fs(path) => Arc::new(FsStore::open(id.clone(), path.clone())?),
+                StoreSpec::Swift(swift) => Arc::new(glint_store::swift::SwiftStore::new(id.clone(), swift.clone())?),
+            });
         }
         if config.trace {
             stores = stores.into_iter().map(traced).collect();

@@ -15,7 +15,10 @@ async fn upload_copy_and_delete_across_stores() {
     let (one, two) = (base.path().join("one"), base.path().join("two"));
     let (one_c, two_c) = (one.clone(), two.clone());
     let s = TestServer::start_with(move |c| {
-        c.stores = vec![("fast".into(), one_c), ("cheap".into(), two_c)];
+        c.stores = vec![
+            ("fast".into(), glint_server::StoreSpec::Fs(one_c)),
+            ("cheap".into(), glint_server::StoreSpec::Fs(two_c)),
+        ];
         c.default_store = Some("fast".into());
     })
     .await;

@@ -29,9 +29,11 @@ struct ServeArgs {
     /// Do not enforce unified limits (quotas) on images.
     #[arg(long)]
     no_quotas: bool,
-    /// A filesystem store `ID=DIRECTORY`; repeat for several (multi-store). Default: `fs=<data-dir>/images`.
+    /// A store `ID=DIRECTORY` or `ID=swift+tempauth://USER:KEY@HOST:PORT/auth/v1.0?container=C` or
+    /// `ID=swift+keystone://USER:PASSWORD@HOST:PORT/v3?project=P&container=C`; repeat for several
+    /// (multi-store). Default: `fs=<data-dir>/images`.
     #[arg(long = "store", value_parser = parse_store)]
-    stores: Vec<(String, PathBuf)>,
+    stores: Vec<(String, glint_server::StoreSpec)>,
     /// The store used when a client names none (default: the first `--store`).
     #[arg(long)]
     default_store: Option<String>,
@@ -57,17 +59,15 @@ struct ServeArgs {
     identity_domain: String,
 }
 
-fn parse_store(s: &str) -> Result<(String, PathBuf), String> {
-    let (id, path) = s
-        .split_once('=')
-        .ok_or_else(|| format!("expected ID=DIRECTORY, got {s}"))?;
+fn parse_store(s: &str) -> Result<(String, glint_server::StoreSpec), String> {
+    let (id, spec) = s.split_once('=').ok_or_else(|| format!("expected ID=WHERE, got {s}"))?;
     let valid = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if !valid || path.is_empty() {
+    if !valid || spec.is_empty() {
         return Err(format!(
-            "expected ID=DIRECTORY with an id of letters, digits, '-' or '_', got {s}"
+            "expected ID=WHERE with an id of letters, digits, '-' or '_', got {s}"
         ));
     }
-    Ok((id.to_owned(), PathBuf::from(path)))
+    Ok((id.to_owned(), glint_server::StoreSpec::parse(spec)?))
 }
 
 #[derive(Parser)]
