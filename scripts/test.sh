@@ -32,7 +32,7 @@ step clippy cargo clippy --workspace --all-targets -- -D warnings
 step cargo-test cargo test --workspace
 step acceptance bash scripts/test-acceptance.sh
 step clients bash scripts/test-clients.sh
-step swift-store bash tests/engines/swift-store.sh
+step object-stores bash tests/engines/object-stores.sh
 step swift-keystone bash tests/engines/swift-keystone.sh
 step external-keystone bash tests/engines/external-keystone.sh
 
@@ -41,4 +41,4 @@ if [ "${#failed[@]}" -gt 0 ]; then
     echo "scripts/test.sh: FAILED steps: ${failed[*]}"
     exit 1
 fi
-echo "scripts/test.sh: all steps ok (fmt, clippy, cargo test, acceptance, clients, swift-store, swift-keystone, external-keystone)"
+echo "scripts/test.sh: all steps ok (fmt, clippy, cargo test, acceptance, clients, object-stores, swift-keystone, external-keystone)"

@@ -147,6 +147,7 @@ mod store_spec_tests {
 pub enum StoreSpec {
     Fs(PathBuf),
     Swift(glint_store::swift::SwiftConfig),
+    S3(glint_store::s3::S3Config),
 }
 
 impl StoreSpec {
@@ -199,6 +200,37 @@ impl StoreSpec {
             auth,
             container,
             segment_size,
+        }))
+    }
+}
+
+impl StoreSpec {
+    /// `s3://ACCESS:SECRET@HOST:PORT/BUCKET[?region=R]` (plain HTTP) or `s3+https://…`.
+    fn parse_s3(spec: &str) -> Result<Self, String> {
+        let (scheme, rest) = spec.split_once("://").ok_or("expected s3://")?;
+        let http = if scheme == "s3+https" { "https" } else { "http" };
+        let url = reqwest::Url::parse(&format!("{http}://{rest}")).map_err(|e| e.to_string())?;
+        let bucket = url.path().trim_matches('/').to_owned();
+        if bucket.is_empty() || bucket.contains('/') {
+            return Err("the S3 store URL needs one bucket name as its path".into());
+        }
+        let query: HashMap<String, String> = url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let host = url.host_str().ok_or("the S3 store URL needs a host")?;
+        let endpoint = match url.port() {
+            Some(p) => format!("{http}://{host}:{p}"),
+            None => format!("{http}://{host}"),
+        };
+        Ok(Self::S3(glint_store::s3::S3Config {
+            endpoint,
+            region: query.get("region").cloned().unwrap_or_else(|| "us-east-1".into()),
+            bucket,
+            access_key: percent_decode(url.username()),
+            secret_key: percent_decode(url.password().ok_or("the S3 store URL needs ACCESS:SECRET@")?),
+            part_size: glint_store::s3::DEFAULT_PART_SIZE,
+            multipart_threshold: glint_store::s3::DEFAULT_MULTIPART_THRESHOLD,
         }))
     }
 }
@@ -395,6 +427,7 @@ impl App {
             stores.push(match spec {
                 StoreSpec::Fs(path) => Arc::new(FsStore::open(id.clone(), path.clone())?),
                 StoreSpec::Swift(swift) => Arc::new(glint_store::swift::SwiftStore::new(id.clone(), swift.clone())?),
+                StoreSpec::S3(s3) => Arc::new(glint_store::s3::S3Store::new(id.clone(), s3.clone())?),
             });
         }
         if config.trace {

@@ -7,6 +7,7 @@
 mod error;
 mod fs;
 mod hashing;
+pub mod s3;
 pub mod swift;
 
 pub use error::StoreError;

@@ -1,5 +1,5 @@
 //! The Swift store against a real Swift (tempauth). Run by
-//! `tests/engines/swift-store.sh`, which starts Swift and sets `ST_AUTH`,
+//! `tests/engines/object-stores.sh`, which starts Swift and sets `ST_AUTH`,
 //! `ST_USER`, `ST_KEY`; ignored in a plain `cargo test` because no Swift runs there.
 
 use bytes::Bytes;
@@ -13,7 +13,7 @@ fn store(segment_size: u64) -> SwiftStore {
 }
 
 fn store_in(container: &str, segment_size: u64) -> SwiftStore {
-    let env = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} is set by tests/engines/swift-store.sh"));
+    let env = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} is set by tests/engines/object-stores.sh"));
     let container = container.to_owned();
     SwiftStore::new(
         "swift",
@@ -45,7 +45,7 @@ async fn read_all(mut s: ByteStream) -> Vec<u8> {
 }
 
 #[tokio::test]
-#[ignore = "needs a running Swift: tests/engines/swift-store.sh"]
+#[ignore = "needs a running Swift: tests/engines/object-stores.sh"]
 async fn small_object_round_trip() {
     let s = store(1 << 20);
     let (data, bytes) = chunks(100_000, 7_000);
@@ -83,7 +83,7 @@ async fn small_object_round_trip() {
 }
 
 #[tokio::test]
-#[ignore = "needs a running Swift: tests/engines/swift-store.sh"]
+#[ignore = "needs a running Swift: tests/engines/object-stores.sh"]
 async fn large_objects_are_segmented_and_fully_deleted() {
     // 64 KiB segments, unknown size: a static large object of 5 segments.
     let container = format!("glint-test-{}", uuid::Uuid::new_v4().simple());
@@ -128,7 +128,7 @@ async fn large_objects_are_segmented_and_fully_deleted() {
 }
 
 #[tokio::test]
-#[ignore = "needs a running Swift: tests/engines/swift-store.sh"]
+#[ignore = "needs a running Swift: tests/engines/object-stores.sh"]
 async fn failed_writes_leave_nothing() {
     let container = format!("glint-test-{}", uuid::Uuid::new_v4().simple());
     let s = store_in(&container, 64 << 10);
