@@ -70,11 +70,13 @@ access_enc="$(python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.
 serve_on "s3=s3://$access_enc:$S3_SECRET_KEY@${S3_ENDPOINT#http://}/glint-images?region=$S3_REGION" "$work/glint-s3"
 "$openstack" image create --disk-format raw --file "$work/data.raw" bigs3 -f value -c id >/dev/null
 check "S3: md5 as the data" "$(md5sum <"$work/data.raw" | cut -d' ' -f1)" "$("$openstack" image show bigs3 -f value -c checksum)"
+check "S3: the object is in the bucket (seen through Swift)" 1 "$(swift_list glint-images)"
+check "S3: nothing on the local disk" 0 "$(find "$work/glint-s3" -path '*images*' -type f | wc -l)"
 "$openstack" image save --file "$work/out3.raw" bigs3
 check "S3: image save returns the bytes" "$(sha256sum <"$work/data.raw")" "$(sha256sum <"$work/out3.raw")"
 check "S3: delete" 0 "$("$openstack" image delete bigs3 >/dev/null 2>&1; echo $?)"
 check "S3: the image is gone" 1 "$("$openstack" image show bigs3 >/dev/null 2>&1; echo $?)"
-# (That the bucket is then empty is checked against S3 itself by the store's own tests above.)
+check "S3: delete empties the bucket" 0 "$(swift_list glint-images)"
 stop_glint
 
 echo "$passed passed, $failed failed"

@@ -155,6 +155,14 @@ impl StoreSpec {
     /// `swift+keystone://USER:PASSWORD@HOST:PORT/PATH/v3?project=P&container=C[&domain=D][&region=R][&interface=I]`
     /// (user names may be percent-encoded, e.g. `test%3Atester`).
     pub fn parse(spec: &str) -> Result<Self, String> {
+        if spec.starts_with("s3://") || spec.starts_with("s3+https://") {
+            return Self::parse_s3(spec);
+        }
+        if spec.contains("://") && !spec.starts_with("swift+") {
+            return Err(format!(
+                "unknown store URL {spec}: use a directory, swift+tempauth://, swift+keystone:// or s3://"
+            ));
+        }
         let Some(rest) = spec.strip_prefix("swift+") else {
             return Ok(Self::Fs(PathBuf::from(spec)));
         };
