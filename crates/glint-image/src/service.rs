@@ -337,7 +337,10 @@ impl ImageService {
             .map(|l| (l.store_id, l.location))
             .collect();
         let mut removed = 0;
-        for store in &self.stores {
+        // Only local directories are swept: a Swift container or S3 bucket may be
+        // shared with other nodes (or other deployments) whose objects are not in
+        // this database, and their own writes clean up after failures.
+        for store in self.stores.iter().filter(|s| s.kind() == "file") {
             for location in store.list().await? {
                 if !referenced.contains(&(store.id().to_owned(), location.clone())) {
                     tracing::warn!(store = store.id(), %location, "removing orphaned image data");
