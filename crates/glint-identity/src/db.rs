@@ -125,6 +125,7 @@ fn app_credential(row: &SqliteRow) -> AppCredential {
         description: row.get("description"),
         expires_at: row.get("expires_at"),
         unrestricted: row.get::<i64, _>("unrestricted") != 0,
+        unrestricted_given: row.get::<i64, _>("unrestricted_given") != 0,
         role_ids: serde_json::from_str(&roles).unwrap_or_default(),
         access_rules: serde_json::from_str(&rules).unwrap_or(serde_json::Value::Array(vec![])),
     }
@@ -1240,7 +1241,7 @@ impl IdentityDb {
     pub async fn insert_app_credential(&self, c: &AppCredential, secret_hash: &str) -> Result<(), IdentityError> {
         sqlx::query(
             "INSERT INTO application_credentials (id, name, user_id, project_id, secret_hash, description, expires_at,
-                 unrestricted, roles, access_rules) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 unrestricted, roles, access_rules, unrestricted_given) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&c.id)
         .bind(&c.name)
@@ -1252,6 +1253,7 @@ impl IdentityDb {
         .bind(c.unrestricted as i64)
         .bind(serde_json::to_string(&c.role_ids).unwrap_or_else(|_| "[]".into()))
         .bind(c.access_rules.to_string())
+        .bind(c.unrestricted_given as i64)
         .execute(&self.pool)
         .await
         .map_err(conflict(format!(

@@ -157,6 +157,8 @@ pub struct AppCredential {
     pub description: String,
     pub expires_at: Option<i64>,
     pub unrestricted: bool,
+    /// Whether the client said `unrestricted` at all (Keystone shows null otherwise).
+    pub unrestricted_given: bool,
     pub role_ids: Vec<String>,
     pub access_rules: serde_json::Value,
 }

@@ -158,7 +158,8 @@ pub struct NewAppCredential {
     pub expires_at: Option<DateTime<Utc>>,
     /// Role ids or names; empty means "all the caller's roles".
     pub roles: Vec<String>,
-    pub unrestricted: bool,
+    /// `None` when the client did not say.
+    pub unrestricted: Option<bool>,
     pub access_rules: serde_json::Value,
 }
 
@@ -687,7 +688,8 @@ impl IdentityService {
             project_id,
             description: new.description,
             expires_at: new.expires_at.map(|t| t.timestamp()),
-            unrestricted: new.unrestricted,
+            unrestricted: new.unrestricted.unwrap_or(false),
+            unrestricted_given: new.unrestricted.is_some(),
             role_ids,
             access_rules: new.access_rules,
         };

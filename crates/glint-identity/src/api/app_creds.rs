@@ -37,8 +37,8 @@ async fn cred_json(api: &IdentityApi, c: &AppCredential, secret: Option<&str>) -
         "project_id": c.project_id,
         "roles": roles,
         "expires_at": expires,
-        // Keystone shows `unrestricted` only when it was granted.
-        "unrestricted": if c.unrestricted { json!(true) } else { Value::Null },
+        // Keystone echoes what the client sent, null when it sent nothing.
+        "unrestricted": if c.unrestricted_given { json!(c.unrestricted) } else { Value::Null },
         "system": null,
         "links": {"self": format!("{}/v3/users/{}/application_credentials/{}", api.base_url, c.user_id, c.id)},
     });
@@ -114,7 +114,7 @@ pub(super) async fn create_app_cred(
         secret: opt_str(&m, "secret")?,
         expires_at,
         roles,
-        unrestricted: opt_bool(&m, "unrestricted")?.unwrap_or(false),
+        unrestricted: opt_bool(&m, "unrestricted")?,
         access_rules: m.get("access_rules").cloned().unwrap_or(json!([])),
     };
     let (cred, secret) = api.service.create_app_credential(&caller, new).await?;
