@@ -186,14 +186,31 @@ impl IdentityDb {
         Ok(Self { pool })
     }
 
-    // ---- domains -------------------------------------------------------
+    // ---- shared helpers --------------------------------------------------
 
-    pub async fn domain(&self, id: &str) -> Result<Option<Domain>, IdentityError> {
-        Ok(sqlx::query("SELECT * FROM domains WHERE id = ?")
+    /// One row of `table` by primary key `id`. `table` is always a constant.
+    async fn by_id<T>(&self, table: &str, id: &str, map: fn(&SqliteRow) -> T) -> Result<Option<T>, IdentityError> {
+        Ok(sqlx::query(&format!("SELECT * FROM {table} WHERE id = ?"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
-            .map(|r| domain(&r)))
+            .map(|r| map(&r)))
+    }
+
+    /// Deletes one row of `table` by `id`; false when there was none.
+    async fn delete_by_id(&self, table: &str, id: &str) -> Result<bool, IdentityError> {
+        Ok(sqlx::query(&format!("DELETE FROM {table} WHERE id = ?"))
+            .bind(id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    // ---- domains -------------------------------------------------------
+
+    pub async fn domain(&self, id: &str) -> Result<Option<Domain>, IdentityError> {
+        self.by_id("domains", id, domain).await
     }
 
     pub async fn domain_by_name(&self, name: &str) -> Result<Option<Domain>, IdentityError> {
@@ -374,11 +391,7 @@ impl IdentityDb {
     // ---- users ---------------------------------------------------------
 
     pub async fn user(&self, id: &str) -> Result<Option<User>, IdentityError> {
-        Ok(sqlx::query("SELECT * FROM users WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| user(&r)))
+        self.by_id("users", id, user).await
     }
 
     pub async fn user_by_name(&self, domain_id: &str, name: &str) -> Result<Option<User>, IdentityError> {
@@ -792,11 +805,7 @@ impl IdentityDb {
     // ---- groups ----------------------------------------------------------
 
     pub async fn group(&self, id: &str) -> Result<Option<Group>, IdentityError> {
-        Ok(sqlx::query("SELECT * FROM groups WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| group(&r)))
+        self.by_id("groups", id, group).await
     }
 
     pub async fn list_groups(&self, name: Option<&str>, domain_id: Option<&str>) -> Result<Vec<Group>, IdentityError> {
@@ -913,11 +922,7 @@ impl IdentityDb {
     // ---- roles -----------------------------------------------------------
 
     pub async fn role(&self, id: &str) -> Result<Option<Role>, IdentityError> {
-        Ok(sqlx::query("SELECT * FROM roles WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| role(&r)))
+        self.by_id("roles", id, role).await
     }
 
     pub async fn list_roles(&self, name: Option<&str>) -> Result<Vec<Role>, IdentityError> {
@@ -944,12 +949,7 @@ impl IdentityDb {
     }
 
     pub async fn delete_role(&self, id: &str) -> Result<bool, IdentityError> {
-        Ok(sqlx::query("DELETE FROM roles WHERE id = ?")
-            .bind(id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-            == 1)
+        self.delete_by_id("roles", id).await
     }
 
     /// (prior, implied) pairs; all of them when `prior` is `None`.
@@ -1062,11 +1062,7 @@ impl IdentityDb {
     // ---- regions, services, endpoints ------------------------------------
 
     pub async fn region(&self, id: &str) -> Result<Option<Region>, IdentityError> {
-        Ok(sqlx::query("SELECT * FROM regions WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| region(&r)))
+        self.by_id("regions", id, region).await
     }
 
     pub async fn list_regions(&self, parent: Option<&str>) -> Result<Vec<Region>, IdentityError> {
@@ -1103,20 +1099,11 @@ impl IdentityDb {
     }
 
     pub async fn delete_region(&self, id: &str) -> Result<bool, IdentityError> {
-        Ok(sqlx::query("DELETE FROM regions WHERE id = ?")
-            .bind(id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-            == 1)
+        self.delete_by_id("regions", id).await
     }
 
     pub async fn service(&self, id: &str) -> Result<Option<Service>, IdentityError> {
-        Ok(sqlx::query("SELECT * FROM services WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| service(&r)))
+        self.by_id("services", id, service).await
     }
 
     pub async fn list_services(
@@ -1161,20 +1148,11 @@ impl IdentityDb {
     }
 
     pub async fn delete_service(&self, id: &str) -> Result<bool, IdentityError> {
-        Ok(sqlx::query("DELETE FROM services WHERE id = ?")
-            .bind(id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-            == 1)
+        self.delete_by_id("services", id).await
     }
 
     pub async fn endpoint(&self, id: &str) -> Result<Option<EndpointRecord>, IdentityError> {
-        Ok(sqlx::query("SELECT * FROM endpoints WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| endpoint(&r)))
+        self.by_id("endpoints", id, endpoint).await
     }
 
     pub async fn list_endpoints(
@@ -1228,12 +1206,7 @@ impl IdentityDb {
     }
 
     pub async fn delete_endpoint(&self, id: &str) -> Result<bool, IdentityError> {
-        Ok(sqlx::query("DELETE FROM endpoints WHERE id = ?")
-            .bind(id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-            == 1)
+        self.delete_by_id("endpoints", id).await
     }
 
     // ---- application credentials -----------------------------------------
@@ -1304,12 +1277,7 @@ impl IdentityDb {
     }
 
     pub async fn delete_app_credential(&self, id: &str) -> Result<bool, IdentityError> {
-        Ok(sqlx::query("DELETE FROM application_credentials WHERE id = ?")
-            .bind(id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-            == 1)
+        self.delete_by_id("application_credentials", id).await
     }
 
     // ---- unified limits --------------------------------------------------
@@ -1331,11 +1299,7 @@ impl IdentityDb {
     }
 
     pub async fn registered_limit(&self, id: &str) -> Result<Option<RegisteredLimit>, IdentityError> {
-        Ok(sqlx::query("SELECT * FROM registered_limits WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| registered_limit(&r)))
+        self.by_id("registered_limits", id, registered_limit).await
     }
 
     pub async fn list_registered_limits(
@@ -1375,12 +1339,7 @@ impl IdentityDb {
     }
 
     pub async fn delete_registered_limit(&self, id: &str) -> Result<bool, IdentityError> {
-        Ok(sqlx::query("DELETE FROM registered_limits WHERE id = ?")
-            .bind(id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-            == 1)
+        self.delete_by_id("registered_limits", id).await
     }
 
     pub async fn insert_limit(&self, l: &Limit) -> Result<(), IdentityError> {
@@ -1403,11 +1362,7 @@ impl IdentityDb {
     }
 
     pub async fn limit(&self, id: &str) -> Result<Option<Limit>, IdentityError> {
-        Ok(sqlx::query("SELECT * FROM limits WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| limit(&r)))
+        self.by_id("limits", id, limit).await
     }
 
     pub async fn list_limits(&self, f: &LimitFilter) -> Result<Vec<Limit>, IdentityError> {
@@ -1439,12 +1394,7 @@ impl IdentityDb {
     }
 
     pub async fn delete_limit(&self, id: &str) -> Result<bool, IdentityError> {
-        Ok(sqlx::query("DELETE FROM limits WHERE id = ?")
-            .bind(id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-            == 1)
+        self.delete_by_id("limits", id).await
     }
 
     // ---- revocation events -----------------------------------------------
