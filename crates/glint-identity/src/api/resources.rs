@@ -392,6 +392,26 @@ pub(super) async fn remove_project_tag(
     Ok(no_content())
 }
 
+/// The domain a listing is limited to: what was asked, except that domain
+/// readers (non-admins) only ever see their own domain. Checks `action`.
+fn listing_domain(caller: &crate::TokenInfo, asked: Option<String>, action: Action) -> ApiResult<Option<String>> {
+    let domain_id = if caller.is_domain_scoped() && !caller.has_role("admin") {
+        caller.domain_id().map(str::to_owned)
+    } else {
+        asked
+    };
+    let target = domain_id.clone().or_else(|| caller.domain_id().map(str::to_owned));
+    enforce(
+        action,
+        caller,
+        &PolicyTarget {
+            domain_id: target.as_deref(),
+            ..Default::default()
+        },
+    )?;
+    Ok(domain_id)
+}
+
 // ---- users -----------------------------------------------------------------
 
 async fn load_user(api: &IdentityApi, id: &str) -> ApiResult<User> {
@@ -415,19 +435,7 @@ const USER_FIELDS: &[&str] = &[
 
 pub(super) async fn list_users(State(api): State<IdentityApi>, headers: HeaderMap, params: Params) -> ApiResult {
     let caller = caller(&api, &headers).await?;
-    let mut domain_id = params.get("domain_id").cloned();
-    if caller.is_domain_scoped() && !caller.has_role("admin") {
-        domain_id = caller.domain_id().map(str::to_owned);
-    }
-    let target_domain = domain_id.clone().or_else(|| caller.domain_id().map(str::to_owned));
-    enforce(
-        Action::ListUsers,
-        &caller,
-        &PolicyTarget {
-            domain_id: target_domain.as_deref(),
-            ..Default::default()
-        },
-    )?;
+    let domain_id = listing_domain(&caller, params.get("domain_id").cloned(), Action::ListUsers)?;
     let users = api
         .service
         .db()
@@ -599,19 +607,7 @@ async fn load_group(api: &IdentityApi, id: &str) -> ApiResult<Group> {
 
 pub(super) async fn list_groups(State(api): State<IdentityApi>, headers: HeaderMap, params: Params) -> ApiResult {
     let caller = caller(&api, &headers).await?;
-    let mut domain_id = params.get("domain_id").cloned();
-    if caller.is_domain_scoped() && !caller.has_role("admin") {
-        domain_id = caller.domain_id().map(str::to_owned);
-    }
-    let target_domain = domain_id.clone().or_else(|| caller.domain_id().map(str::to_owned));
-    enforce(
-        Action::ListGroups,
-        &caller,
-        &PolicyTarget {
-            domain_id: target_domain.as_deref(),
-            ..Default::default()
-        },
-    )?;
+    let domain_id = listing_domain(&caller, params.get("domain_id").cloned(), Action::ListGroups)?;
     let groups = api
         .service
         .db()
