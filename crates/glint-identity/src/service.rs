@@ -128,6 +128,7 @@ impl Default for IdentityConfig {
 pub struct IdentityService {
     db: IdentityDb,
     cache: crate::cache::TokenCache,
+    catalog_cache: std::sync::Mutex<Option<(u64, Vec<CatalogService>)>>,
     keys: std::sync::RwLock<Arc<FernetKeys>>,
     key_dir: Option<std::path::PathBuf>,
     config: IdentityConfig,
@@ -165,13 +166,13 @@ pub struct NewAppCredential {
 
 /// The image service's resources, registered at bootstrap so that
 /// `GET /v3/registered_limits?service_id=<glance>` answers (oslo.limit treats
-/// a missing registered limit as 0). Values in MiB or counts, generous by
-/// default; operators lower them.
+/// a missing registered limit as 0). -1 is unlimited: operators set real
+/// defaults here or per project, and until they do no usage is counted.
 pub const IMAGE_REGISTERED_LIMITS: &[(&str, i64)] = &[
-    ("image_size_total", 1_048_576),
-    ("image_stage_total", 1_048_576),
-    ("image_count_total", 100_000),
-    ("image_count_uploading", 100),
+    ("image_size_total", -1),
+    ("image_stage_total", -1),
+    ("image_count_total", -1),
+    ("image_count_uploading", -1),
 ];
 
 impl IdentityService {
@@ -179,6 +180,7 @@ impl IdentityService {
         Arc::new(Self {
             db,
             cache: Default::default(),
+            catalog_cache: Default::default(),
             keys: std::sync::RwLock::new(Arc::new(keys)),
             key_dir: None,
             config,
@@ -196,6 +198,7 @@ impl IdentityService {
         Ok(Arc::new(Self {
             db,
             cache: Default::default(),
+            catalog_cache: Default::default(),
             keys: std::sync::RwLock::new(Arc::new(keys)),
             key_dir: Some(key_dir.to_owned()),
             config,
@@ -634,8 +637,21 @@ impl IdentityService {
         self.db.insert_user(user, hash.as_deref()).await
     }
 
+    /// The catalog, cached until the next identity change on this node.
     pub async fn catalog(&self) -> Result<Vec<CatalogService>, IdentityError> {
-        self.db.catalog().await
+        let generation = self.cache.generation();
+        if let Ok(cached) = self.catalog_cache.lock() {
+            if let Some((g, catalog)) = cached.as_ref() {
+                if *g == generation {
+                    return Ok(catalog.clone());
+                }
+            }
+        }
+        let catalog = self.db.catalog().await?;
+        if let Ok(mut cached) = self.catalog_cache.lock() {
+            *cached = Some((generation, catalog.clone()));
+        }
+        Ok(catalog)
     }
 
     pub async fn projects_for_user(&self, user_id: &str) -> Result<Vec<Project>, IdentityError> {

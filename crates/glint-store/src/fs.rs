@@ -5,13 +5,11 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use futures_util::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
 
 use crate::{ByteRange, ByteStream, HashedSink, StoreBackend, StoreError, StoredBlob, WriteLimits};
 
 const PARTIAL_DIR: &str = ".partial";
-const READ_BUFFER: usize = 256 * 1024;
+const READ_BUFFER: usize = 1024 * 1024;
 
 pub struct FsStore {
     id: String,
@@ -79,7 +77,7 @@ impl StoreBackend for FsStore {
             .write(true)
             .create_new(true)
             .open(&partial_path)?;
-        let sink = HashedSink::with_file(file);
+        let mut sink = HashedSink::with_file(file);
 
         let result: Result<u64, StoreError> = async {
             let mut size: u64 = 0;
@@ -129,25 +127,22 @@ impl StoreBackend for FsStore {
 
     async fn get(&self, location: &str, range: Option<ByteRange>) -> Result<ByteStream, StoreError> {
         let path = self.path_of(location)?;
-        let mut file = match tokio::fs::File::open(&path).await {
+        let file = match std::fs::File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(StoreError::NotFound(location.to_owned()))
             }
             Err(e) => return Err(e.into()),
         };
-        match range {
-            None => Ok(Box::pin(ReaderStream::with_capacity(file, READ_BUFFER))),
-            Some(r) => {
-                let len = file.metadata().await?.len();
-                if r.start > r.end_inclusive || r.end_inclusive >= len {
-                    return Err(StoreError::RangeNotSatisfiable);
-                }
-                file.seek(std::io::SeekFrom::Start(r.start)).await?;
-                let limited = file.take(r.end_inclusive - r.start + 1);
-                Ok(Box::pin(ReaderStream::with_capacity(limited, READ_BUFFER)))
+        let len = file.metadata()?.len();
+        let (start, count) = match range {
+            None => (0, len),
+            Some(r) if r.start > r.end_inclusive || r.end_inclusive >= len => {
+                return Err(StoreError::RangeNotSatisfiable)
             }
-        }
+            Some(r) => (r.start, r.end_inclusive - r.start + 1),
+        };
+        Ok(read_in_background(file, start, count))
     }
 
     async fn delete(&self, location: &str) -> Result<(), StoreError> {
@@ -170,6 +165,40 @@ impl StoreBackend for FsStore {
         }
         Ok(out)
     }
+}
+
+/// Reads `count` bytes from `start` on one blocking thread, in 1 MiB chunks
+/// through a short queue: one thread hop per megabyte instead of one per
+/// small read, and at most a few megabytes in flight.
+fn read_in_background(mut file: std::fs::File, start: u64, count: u64) -> ByteStream {
+    use std::io::{Read, Seek};
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(4);
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = file.seek(std::io::SeekFrom::Start(start)) {
+            let _ = tx.blocking_send(Err(e));
+            return;
+        }
+        let mut left = count;
+        while left > 0 {
+            let want = left.min(READ_BUFFER as u64) as usize;
+            let mut buf = vec![0u8; want];
+            match file.read_exact(&mut buf) {
+                Ok(()) => {
+                    left -= want as u64;
+                    if tx.blocking_send(Ok(bytes::Bytes::from(buf))).is_err() {
+                        return; // the client went away
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
+            }
+        }
+    });
+    Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }))
 }
 
 #[cfg(test)]

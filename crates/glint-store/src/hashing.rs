@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use md5::{Digest, Md5};
 use sha2::Sha512;
 use tokio::sync::mpsc;
@@ -16,9 +16,12 @@ pub struct Hashes {
     pub sha512_hex: String,
 }
 
-/// Chunks in flight per worker: enough to keep every worker busy, small
-/// enough that memory stays flat (chunks are at most a few hundred KiB).
-const QUEUE_DEPTH: usize = 64;
+/// Batches in flight per worker: enough to keep every worker busy, small
+/// enough that memory stays flat (16 × 512 KiB per worker at most).
+const QUEUE_DEPTH: usize = 16;
+
+/// Bytes gathered before handing a batch to the workers.
+const BATCH: usize = 512 * 1024;
 
 fn spawn_hasher<D: Digest + Send + 'static>(mut rx: mpsc::Receiver<Bytes>) -> JoinHandle<String> {
     tokio::task::spawn_blocking(move || {
@@ -33,6 +36,9 @@ fn spawn_hasher<D: Digest + Send + 'static>(mut rx: mpsc::Receiver<Bytes>) -> Jo
 /// Feeds every chunk to an md5 worker, a sha512 worker and, optionally, a
 /// writer worker; `finish` joins them.
 pub struct HashedSink {
+    /// Small body frames are gathered into batches: one channel hop per
+    /// batch instead of per frame keeps the workers busy hashing.
+    pending: BytesMut,
     md5_tx: mpsc::Sender<Bytes>,
     sha_tx: mpsc::Sender<Bytes>,
     write_tx: Option<mpsc::Sender<Bytes>>,
@@ -73,6 +79,7 @@ impl HashedSink {
             None => (None, None),
         };
         Self {
+            pending: BytesMut::new(),
             md5_tx,
             sha_tx,
             write_tx,
@@ -83,18 +90,35 @@ impl HashedSink {
     }
 
     /// Queue one chunk. Errors only if a worker died (its error surfaces in `finish`).
-    pub async fn push(&self, chunk: Bytes) -> Result<(), std::io::Error> {
+    pub async fn push(&mut self, chunk: Bytes) -> Result<(), std::io::Error> {
+        if self.pending.is_empty() && chunk.len() >= BATCH {
+            return self.dispatch(chunk).await;
+        }
+        self.pending.extend_from_slice(&chunk);
+        if self.pending.len() >= BATCH {
+            let batch = self.pending.split().freeze();
+            self.dispatch(batch).await?;
+        }
+        Ok(())
+    }
+
+    async fn dispatch(&self, batch: Bytes) -> Result<(), std::io::Error> {
         let closed = || std::io::Error::other("store worker stopped");
         if let Some(tx) = &self.write_tx {
-            tx.send(chunk.clone()).await.map_err(|_| closed())?;
+            tx.send(batch.clone()).await.map_err(|_| closed())?;
         }
-        self.md5_tx.send(chunk.clone()).await.map_err(|_| closed())?;
-        self.sha_tx.send(chunk).await.map_err(|_| closed())?;
+        self.md5_tx.send(batch.clone()).await.map_err(|_| closed())?;
+        self.sha_tx.send(batch).await.map_err(|_| closed())?;
         Ok(())
     }
 
     /// Close the queues and wait for every worker.
-    pub async fn finish(self) -> Result<Hashes, std::io::Error> {
+    pub async fn finish(mut self) -> Result<Hashes, std::io::Error> {
+        if !self.pending.is_empty() {
+            let rest = self.pending.split().freeze();
+            // A dead worker reports its own error below.
+            let _ = self.dispatch(rest).await;
+        }
         let Self {
             md5_tx,
             sha_tx,
@@ -102,6 +126,7 @@ impl HashedSink {
             md5,
             sha512,
             writer,
+            ..
         } = self;
         drop((md5_tx, sha_tx, write_tx));
         let join_err = |e: tokio::task::JoinError| std::io::Error::other(e.to_string());

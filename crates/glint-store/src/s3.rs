@@ -130,7 +130,7 @@ impl S3Store {
         key: &str,
         mut data: ByteStream,
         limits: WriteLimits,
-        sink: &HashedSink,
+        sink: &mut HashedSink,
     ) -> Result<u64, StoreError> {
         let expected = limits
             .expected_size
@@ -186,7 +186,7 @@ impl S3Store {
         key: &str,
         mut data: ByteStream,
         limits: WriteLimits,
-        sink: &HashedSink,
+        sink: &mut HashedSink,
     ) -> Result<u64, StoreError> {
         let url = self
             .bucket
@@ -302,12 +302,12 @@ impl StoreBackend for S3Store {
 
     async fn put(&self, key: &str, data: ByteStream, limits: WriteLimits) -> Result<StoredBlob, StoreError> {
         self.ensure_bucket().await?;
-        let sink = HashedSink::hash_only();
+        let mut sink = HashedSink::hash_only();
         let single = limits.expected_size.is_some_and(|s| s <= self.multipart_threshold);
         let written = if single {
-            self.put_single(key, data, limits, &sink).await
+            self.put_single(key, data, limits, &mut sink).await
         } else {
-            self.put_multipart(key, data, limits, &sink).await
+            self.put_multipart(key, data, limits, &mut sink).await
         };
         let hashes = sink.finish().await;
         match (written, hashes) {

@@ -305,7 +305,7 @@ impl StoreBackend for SwiftStore {
         let segment_size = self.config.segment_size.max(1);
         let cap = limits.expected_size.map_or(limits.max_size, |e| e.min(limits.max_size));
         let single = limits.expected_size.is_some_and(|s| s <= segment_size);
-        let sink = HashedSink::hash_only();
+        let mut sink = HashedSink::hash_only();
         let mut written: Vec<(String, u64)> = Vec::new();
         let mut size: u64 = 0;
 

@@ -42,25 +42,101 @@ const FIELDS_TO_SHOW: &[&str] = &[
     "schema",
 ];
 
+/// openstacksdk `Image` body attributes in class order (what `to_dict` walks);
+/// unknown server keys live in `properties`, at its place in this order.
+const SDK_ORDER: &[&str] = &[
+    "checksum",
+    "container_format",
+    "created_at",
+    "disk_format",
+    "os_hidden",
+    "protected",
+    "os_hash_algo",
+    "os_hash_value",
+    "min_disk",
+    "min_ram",
+    "name",
+    "owner",
+    "properties",
+    "size",
+    "store",
+    "status",
+    "updated_at",
+    "virtual_size",
+    "visibility",
+    "file",
+    "locations",
+    "direct_url",
+    "url",
+    "metadata",
+    "architecture",
+    "hypervisor_type",
+    "instance_type_rxtx_factor",
+    "instance_uuid",
+    "img_config_drive",
+    "kernel_id",
+    "os_distro",
+    "os_version",
+    "os_secure_boot",
+    "os_shutdown_timeout",
+    "ramdisk_id",
+    "vm_mode",
+    "hw_cpu_sockets",
+    "hw_cpu_cores",
+    "hw_cpu_threads",
+    "hw_disk_bus",
+    "hw_cpu_policy",
+    "hw_cpu_thread_policy",
+    "hw_rng_model",
+    "hw_machine_type",
+    "hw_scsi_model",
+    "hw_serial_port_count",
+    "hw_video_model",
+    "hw_video_ram",
+    "hw_watchdog_action",
+    "os_command_line",
+    "hw_vif_model",
+    "hw_vif_multiqueue_enabled",
+    "hw_boot_menu",
+    "vmware_adaptertype",
+    "vmware_ostype",
+    "auto_disk_config",
+    "os_type",
+    "os_admin_user",
+    "hw_qemu_guest_agent",
+    "os_require_quiesce",
+    "schema",
+    "id",
+    "tags",
+];
+
 /// OSC `_format_image`: sorted (field, value) rows for `image show`/`create`.
 pub fn format_image(img: &Value, human_readable: bool) -> Vec<(String, Cell)> {
     let mut fields: Vec<(String, Cell)> = Vec::new();
     let mut props = Map::new();
     if let Value::Object(m) = img {
         for (k, v) in m {
-            if v.is_null() {
+            if !v.is_null() && FIELDS_TO_SHOW.contains(&k.as_str()) {
+                fields.push((k.clone(), Cell::Val(v.clone())));
+            }
+        }
+        for key in SDK_ORDER {
+            if FIELDS_TO_SHOW.contains(key) || *key == "tags" {
                 continue;
             }
-            if FIELDS_TO_SHOW.contains(&k.as_str()) {
-                fields.push((k.clone(), Cell::Val(v.clone())));
-            } else if k == "tags" || k == "self" || k == "location" {
-                continue;
-            } else if k == "properties" {
-                if let Value::Object(p) = v {
+            if *key == "properties" {
+                // the sdk's unknown attributes, in the server's order
+                for (k, v) in m {
+                    if v.is_null() || SDK_ORDER.contains(&k.as_str()) || k == "self" || k == "location" {
+                        continue;
+                    }
+                    props.insert(k.clone(), v.clone());
+                }
+                if let Some(Value::Object(p)) = m.get("properties") {
                     props.extend(p.clone());
                 }
-            } else {
-                props.insert(k.clone(), v.clone());
+            } else if let Some(v) = m.get(*key).filter(|v| !v.is_null()) {
+                props.insert(key.to_string(), v.clone());
             }
         }
     }
@@ -263,9 +339,8 @@ pub async fn run(cmd: ImageCmd, s: &mut Session) -> Result<String> {
             let img = find_image(s, &a.image).await?;
             let id = image_id(&img)?;
             let path = format!("images/{}/members/{}", encode(&id), encode(&project));
-            s.call(Service::Image, Method::DELETE, &path, &[], None)
-                .await?
-                .check()?;
+            let r = s.call(Service::Image, Method::DELETE, &path, &[], None).await?.check();
+            ignore_missing(r)?;
             Ok(String::new())
         }
         ImageCmd::Member(MemberCmd::List(a)) => {
@@ -298,6 +373,20 @@ pub async fn run(cmd: ImageCmd, s: &mut Session) -> Result<String> {
             emit_list(&a.out, &["Image ID", "Member ID", "Status"], rows)
         }
     }
+}
+
+/// openstacksdk's `ignore_missing=True`: a 404 is success.
+fn ignore_missing<T>(r: Result<T>) -> Result<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.status() == Some(404) && matches!(e, CliError::Http { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// sdk's warning when an image download has nothing to check against.
+fn no_hash_warning(id: &str) -> String {
+    format!("Unable to verify the integrity of image {id} - no hash available")
 }
 
 fn image_id(img: &Value) -> Result<String> {
@@ -362,6 +451,8 @@ async fn list(a: ImageList, s: &mut Session) -> Result<String> {
 }
 
 async fn delete(a: ImageDelete, s: &mut Session) -> Result<String> {
+    // OSC authenticates before its per-image loop: an auth failure is the only message.
+    s.ensure_auth().await?;
     let mut failed = 0;
     for name in &a.images {
         let r: Result<()> = async {
@@ -378,6 +469,9 @@ async fn delete(a: ImageDelete, s: &mut Session) -> Result<String> {
         }
         .await;
         if let Err(e) = r {
+            if matches!(e, CliError::Auth { .. }) {
+                return Err(e);
+            }
             failed += 1;
             eprintln!("Failed to delete image with name or ID '{name}': {e}");
         }
@@ -617,6 +711,9 @@ async fn save(a: ImageSave, s: &mut Session) -> Result<String> {
     }
     out.flush()?;
     pb.finish_and_clear();
+    if expected.is_none() {
+        eprintln!("{}", no_hash_warning(&id));
+    }
     if let (Some(h), Some(exp)) = (hasher, expected) {
         let got = hex::encode(h.finalize());
         if !got.eq_ignore_ascii_case(&exp) {

@@ -71,7 +71,7 @@ async fn show(a: VersionsShow, s: &mut Session) -> Result<String> {
                 .send(Request::new(Method::GET, unversioned(url)).header("Accept", "application/json"))
                 .await?;
             let doc = resp.json().unwrap_or(Value::Null);
-            for v in version_entries(&doc) {
+            for v in oldest_first(version_entries(&doc)) {
                 let st = normalize_status(v.get("status").and_then(Value::as_str).unwrap_or(""));
                 if status.as_deref().is_some_and(|want| want != st) {
                     continue;
@@ -114,9 +114,34 @@ async fn show(a: VersionsShow, s: &mut Session) -> Result<String> {
     )
 }
 
+/// keystoneauth's `version_data()` lists versions oldest first.
+pub fn oldest_first(mut entries: Vec<Value>) -> Vec<Value> {
+    entries.sort_by_key(|v| {
+        v.get("id")
+            .and_then(Value::as_str)
+            .and_then(parse_version)
+            .unwrap_or((0, 0))
+    });
+    entries
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn versions_sorted_oldest_first() {
+        let e = vec![
+            serde_json::json!({"id": "v2.7"}),
+            serde_json::json!({"id": "v2.10"}),
+            serde_json::json!({"id": "v2.0"}),
+        ];
+        let ids: Vec<String> = oldest_first(e)
+            .iter()
+            .map(|v| v["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(ids, ["v2.0", "v2.7", "v2.10"]);
+    }
 
     #[test]
     fn strips_versions() {

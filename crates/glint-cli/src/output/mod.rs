@@ -145,7 +145,16 @@ impl Cell {
             Cell::Val(v) => v.clone(),
             Cell::List(items) => Value::Array(items.clone()),
             Cell::Dict(m) => Value::Object(m.clone()),
-            Cell::Endpoints(eps) => Value::Array(eps.clone()),
+            Cell::Endpoints(eps) => Value::Array(eps.iter().map(endpoint_machine).collect()),
+        }
+    }
+
+    /// cliff's value formatter: `str(machine_readable())` for formattable columns.
+    pub fn value_text(&self) -> String {
+        if self.is_formattable() {
+            py_repr(&self.machine())
+        } else {
+            self.human()
         }
     }
 
@@ -156,6 +165,26 @@ impl Cell {
     fn is_number(&self) -> bool {
         matches!(self, Cell::Val(Value::Number(_)))
     }
+}
+
+/// An endpoint as OSC keeps it: keys id, interface, region_id, url, region first.
+fn endpoint_machine(ep: &Value) -> Value {
+    let Value::Object(m) = ep else {
+        return ep.clone();
+    };
+    let order = ["id", "interface", "region_id", "url", "region"];
+    let mut out = Map::new();
+    for k in order {
+        if let Some(v) = m.get(k) {
+            out.insert(k.to_string(), v.clone());
+        }
+    }
+    for (k, v) in m {
+        if !order.contains(&k.as_str()) {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    Value::Object(out)
 }
 
 /// osc_lib `utils.format_dict`.
@@ -381,7 +410,7 @@ pub fn emit_list(opts: &OutputArgs, headers: &[&str], rows: Vec<Vec<Cell>>) -> R
         }
         Format::Value => {
             for r in &rows {
-                let parts: Vec<String> = r.iter().map(Cell::human).collect();
+                let parts: Vec<String> = r.iter().map(Cell::value_text).collect();
                 out.push_str(&parts.join(" "));
                 out.push('\n');
             }
@@ -438,7 +467,7 @@ pub fn emit_one(opts: &OutputArgs, fields: Vec<(String, Cell)>) -> Result<String
         }
         Format::Value => {
             for (_, v) in &fields {
-                out.push_str(&v.human());
+                out.push_str(&v.value_text());
                 out.push('\n');
             }
         }
@@ -486,7 +515,7 @@ mod tests {
         let h = ["ID", "Size", "Tags"];
         assert_eq!(
             emit_list(&opts(Format::Value), &h, rows.clone()).unwrap(),
-            "id1 5 a, b\n"
+            "id1 5 ['b', 'a']\n"
         );
         assert_eq!(
             emit_list(&opts(Format::Csv), &h, rows.clone()).unwrap(),
@@ -518,7 +547,10 @@ mod tests {
             ("protected".to_string(), Cell::Val(json!(false))),
             ("tags".to_string(), Cell::List(vec![json!("t")])),
         ];
-        assert_eq!(emit_one(&opts(Format::Value), fields.clone()).unwrap(), "x\nFalse\nt\n");
+        assert_eq!(
+            emit_one(&opts(Format::Value), fields.clone()).unwrap(),
+            "x\nFalse\n['t']\n"
+        );
         assert_eq!(
             emit_one(&opts(Format::Shell), fields.clone()).unwrap(),
             "id=\"x\"\nprotected=\"False\"\ntags=\"['t']\"\n"
