@@ -217,38 +217,30 @@ impl ImageDb {
         Ok(images.pop())
     }
 
-    /// One query for all tags and one for all properties of a page: no N+1.
+    /// Tags, extra properties and locations of a page of images in one query
+    /// (one round trip to SQLite's thread instead of three): no N+1.
     async fn attach_tags_and_properties(&self, images: &mut [Image]) -> Result<(), ImageError> {
         if images.is_empty() {
             return Ok(());
         }
         let ids: Vec<String> = images.iter().map(|i| i.id.clone()).collect();
         let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(n, id)| (id.as_str(), n)).collect();
-
-        let mut qb = QueryBuilder::<Sqlite>::new("SELECT image_id, value FROM image_tags WHERE 1=1");
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT 't' AS kind, image_id, value AS a, NULL AS b FROM image_tags WHERE 1=1");
         push_in(&mut qb, "image_id", &ids);
-        qb.push(" ORDER BY value");
-        for row in qb.build().fetch_all(&self.pool).await? {
-            if let Some(&n) = index.get(row.get::<&str, _>("image_id")) {
-                images[n].tags.push(row.get("value"));
-            }
-        }
-        let mut qb = QueryBuilder::<Sqlite>::new("SELECT image_id, name, value FROM image_properties WHERE 1=1");
+        qb.push(" UNION ALL SELECT 'p', image_id, name, value FROM image_properties WHERE 1=1");
         push_in(&mut qb, "image_id", &ids);
-        for row in qb.build().fetch_all(&self.pool).await? {
-            if let Some(&n) = index.get(row.get::<&str, _>("image_id")) {
-                images[n].properties.insert(row.get("name"), row.get("value"));
-            }
-        }
-        let mut qb = QueryBuilder::<Sqlite>::new("SELECT image_id, store_id, location FROM image_locations WHERE 1=1");
+        qb.push(" UNION ALL SELECT 'l', image_id, store_id, location FROM image_locations WHERE 1=1");
         push_in(&mut qb, "image_id", &ids);
-        qb.push(" ORDER BY store_id");
+        qb.push(" ORDER BY kind, a");
         for row in qb.build().fetch_all(&self.pool).await? {
-            if let Some(&n) = index.get(row.get::<&str, _>("image_id")) {
-                images[n].locations.push(Location {
-                    store_id: row.get("store_id"),
-                    location: row.get("location"),
-                });
+            let Some(&n) = index.get(row.get::<&str, _>("image_id")) else { continue };
+            let image = &mut images[n];
+            match row.get::<&str, _>("kind") {
+                "t" => image.tags.push(row.get("a")),
+                "p" => {
+                    image.properties.insert(row.get("a"), row.get("b"));
+                }
+                _ => image.locations.push(Location { store_id: row.get("a"), location: row.get("b") }),
             }
         }
         Ok(())

@@ -924,6 +924,34 @@ mod tests {
     }
 
     #[test]
+    fn properties_in_sdk_order() {
+        let img = json!({"id": "i", "aa": "first", "zz": "last", "os_hidden": false,
+            "os_hash_algo": "sha512", "os_hash_value": "h", "owner_specified.openstack.md5": "",
+            "stores": "fs", "hw_cpu_cores": 2, "self": "/v2/images/i", "tags": []});
+        let rows = format_image(&img, false);
+        let Some((_, Cell::Dict(p))) = rows.iter().find(|(k, _)| k == "properties") else {
+            panic!("no properties")
+        };
+        let keys: Vec<&str> = p.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            ["os_hidden", "os_hash_algo", "os_hash_value", "aa", "zz", "owner_specified.openstack.md5", "stores", "hw_cpu_cores"]
+        );
+    }
+
+    #[test]
+    fn missing_member_is_ignored() {
+        let nf = CliError::Http { status: 404, url: "u".into(), details: String::new() };
+        assert!(matches!(ignore_missing::<()>(Err(nf)), Ok(None)));
+        let other = CliError::Http { status: 403, url: "u".into(), details: String::new() };
+        assert!(ignore_missing::<()>(Err(other)).is_err());
+        assert_eq!(
+            no_hash_warning("x"),
+            "Unable to verify the integrity of image x - no hash available"
+        );
+    }
+
+    #[test]
     fn show_rows_like_osc() {
         let f = format_image(&sample(), false);
         let names: Vec<&str> = f.iter().map(|(k, _)| k.as_str()).collect();

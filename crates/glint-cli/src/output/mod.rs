@@ -573,6 +573,22 @@ mod tests {
     }
 
     #[test]
+    fn value_and_csv_use_python_repr() {
+        let m = json!({"os_hidden": false, "k": "it's", "n": null, "i": 3});
+        let Value::Object(m) = m else { unreachable!() };
+        let ep = json!({"url": "http://u", "region": "R", "interface": "public", "region_id": "R", "id": "e1"});
+        let fields = vec![
+            ("properties".to_string(), Cell::Dict(m)),
+            ("endpoints".to_string(), Cell::Endpoints(vec![ep])),
+        ];
+        assert_eq!(
+            emit_one(&opts(Format::Value), fields).unwrap(),
+            "{'os_hidden': False, 'k': \"it's\", 'n': None, 'i': 3}\n\
+             [{'id': 'e1', 'interface': 'public', 'region_id': 'R', 'url': 'http://u', 'region': 'R'}]\n"
+        );
+    }
+
+    #[test]
     fn max_width_wraps() {
         let mut o = opts(Format::Table);
         o.max_width = 30;

@@ -371,13 +371,42 @@ fn is_yaml_timestamp(s: &str) -> bool {
     {
         return false;
     }
-    sec_tz.len() >= 2 && sec_tz[..2].chars().all(|c| c.is_ascii_digit())
+    if sec_tz.len() < 2 || !sec_tz[..2].chars().all(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    // (\.[0-9]*)?(?:[ \t]*(Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?$
+    let mut r = &sec_tz[2..];
+    if let Some(f) = r.strip_prefix('.') {
+        r = f.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    let r = r.trim_start_matches([' ', '\t']);
+    if r.is_empty() || r == "Z" {
+        return true;
+    }
+    let Some(tz) = r.strip_prefix(['+', '-']) else {
+        return false;
+    };
+    let hh: String = tz.chars().take_while(|c| c.is_ascii_digit()).collect();
+    if hh.is_empty() || hh.len() > 2 {
+        return false;
+    }
+    let mm = &tz[hh.len()..];
+    mm.is_empty() || (mm.len() == 3 && mm.starts_with(':') && mm[1..].chars().all(|c| c.is_ascii_digit()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn yaml_timestamp_like_pyyaml() {
+        assert_eq!(yaml_string("2026-11-27T04:33:36+0000"), "2026-11-27T04:33:36+0000");
+        assert!(is_yaml_timestamp("2026-11-27T04:33:36+00:00"));
+        assert!(is_yaml_timestamp("2026-11-27T04:33:36.5Z"));
+        assert!(is_yaml_timestamp("2026-11-27 04:33:36"));
+        assert!(!is_yaml_timestamp("2026-11-27T04:33:36+0000"));
+    }
 
     #[test]
     fn repr_matches_python() {
