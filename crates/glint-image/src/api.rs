@@ -63,12 +63,15 @@ pub fn router(api: ImageApi) -> Router {
         .route("/v2/info/usage", get(info_usage))
         .route("/v2/images/{id}/actions/deactivate", post(deactivate))
         .route("/v2/images/{id}/actions/reactivate", post(reactivate))
-        .route("/v2/schemas/image", get(|| async { Json(schema::image()) }))
-        .route("/v2/schemas/images", get(|| async { Json(schema::images()) }))
-        .route("/v2/schemas/member", get(|| async { Json(schema::member()) }))
-        .route("/v2/schemas/members", get(|| async { Json(schema::members()) }))
-        .route("/v2/schemas/task", get(|| async { Json(schema::task()) }))
-        .route("/v2/schemas/tasks", get(|| async { Json(schema::tasks()) }))
+        .route("/v2/schemas/image", get(|_: Caller| async { Json(schema::image()) }))
+        .route("/v2/schemas/images", get(|_: Caller| async { Json(schema::images()) }))
+        .route("/v2/schemas/member", get(|_: Caller| async { Json(schema::member()) }))
+        .route(
+            "/v2/schemas/members",
+            get(|_: Caller| async { Json(schema::members()) }),
+        )
+        .route("/v2/schemas/task", get(|_: Caller| async { Json(schema::task()) }))
+        .route("/v2/schemas/tasks", get(|_: Caller| async { Json(schema::tasks()) }))
         .route("/v2/tasks", get(list_tasks))
         .merge(crate::metadefs_api::routes())
         .fallback(fallback)
@@ -163,6 +166,13 @@ impl FromRequestParts<ImageApi> for Caller {
             return Err(ImageError::Forbidden(
                 "The image service needs a project-scoped token.".into(),
             ));
+        }
+        if let Some(rules) = &ctx.access_rules {
+            let (method, path) = (parts.method.as_str(), parts.uri.path());
+            if !rules.iter().any(|r| r.allows("image", method, path)) {
+                // keystonemiddleware answers requests outside the rules with 401.
+                return Err(ImageError::Unauthorized);
+            }
         }
         Ok(Caller(ctx))
     }

@@ -225,7 +225,9 @@ impl ImageDb {
         }
         let ids: Vec<String> = images.iter().map(|i| i.id.clone()).collect();
         let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(n, id)| (id.as_str(), n)).collect();
-        let mut qb = QueryBuilder::<Sqlite>::new("SELECT 't' AS kind, image_id, value AS a, NULL AS b FROM image_tags WHERE 1=1");
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT 't' AS kind, image_id, value AS a, NULL AS b FROM image_tags WHERE 1=1",
+        );
         push_in(&mut qb, "image_id", &ids);
         qb.push(" UNION ALL SELECT 'p', image_id, name, value FROM image_properties WHERE 1=1");
         push_in(&mut qb, "image_id", &ids);
@@ -233,14 +235,19 @@ impl ImageDb {
         push_in(&mut qb, "image_id", &ids);
         qb.push(" ORDER BY kind, a");
         for row in qb.build().fetch_all(&self.pool).await? {
-            let Some(&n) = index.get(row.get::<&str, _>("image_id")) else { continue };
+            let Some(&n) = index.get(row.get::<&str, _>("image_id")) else {
+                continue;
+            };
             let image = &mut images[n];
             match row.get::<&str, _>("kind") {
                 "t" => image.tags.push(row.get("a")),
                 "p" => {
                     image.properties.insert(row.get("a"), row.get("b"));
                 }
-                _ => image.locations.push(Location { store_id: row.get("a"), location: row.get("b") }),
+                _ => image.locations.push(Location {
+                    store_id: row.get("a"),
+                    location: row.get("b"),
+                }),
             }
         }
         Ok(())

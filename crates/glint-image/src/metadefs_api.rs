@@ -68,7 +68,7 @@ async fn visible_namespace(api: &ImageApi, ctx: &RequestContext, name: &str) -> 
     }
 }
 
-async fn schema(Path(name): Path<String>) -> ApiResult {
+async fn schema(Caller(_ctx): Caller, Path(name): Path<String>) -> ApiResult {
     metadefs::schema(&name)
         .map(|s| Json(s).into_response())
         .ok_or_else(|| ImageError::NotFound("The resource could not be found.".into()))

@@ -80,6 +80,7 @@ mod tests {
             user_id: "u".into(),
             project_id: Some(project.into()),
             roles: roles.iter().map(|r| r.to_string()).collect(),
+            access_rules: None,
         }
     }
 
@@ -161,6 +162,7 @@ mod tests {
             user_id: "u".into(),
             project_id: None,
             roles: vec![],
+            access_rules: None,
         };
         assert!(!may_create(&unscoped));
         assert!(!visible(&unscoped, &image("p", Visibility::Private), None));

@@ -157,10 +157,13 @@ impl KeystoneClient {
                     .as_array()
                     .map(|r| r.iter().filter_map(|r| r["name"].as_str().map(str::to_owned)).collect())
                     .unwrap_or_default();
+                let access_rules =
+                    glint_image::auth::AccessRule::from_json(&t["application_credential"]["access_rules"]);
                 Ok(RequestContext {
                     user_id,
                     project_id,
                     roles,
+                    access_rules,
                 })
             }
             Err(CallError::NotFound) => Err(TokenRejection::Invalid),

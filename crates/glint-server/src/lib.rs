@@ -18,7 +18,7 @@ use axum::Router;
 use glint_identity::api::IdentityApi;
 use glint_identity::{BootstrapSpec, IdentityConfig, IdentityError, IdentityService, ResolvedScope};
 use glint_image::api::ImageApi;
-use glint_image::auth::{RequestContext, TokenRejection, TokenValidator};
+use glint_image::auth::{AccessRule, RequestContext, TokenRejection, TokenValidator};
 use glint_image::quota::LimitSource;
 use glint_image::service::{ImageBackends, ImportConfig};
 use glint_image::web_download::WebDownloadPolicy;
@@ -321,6 +321,10 @@ impl LocalTokens {
                     _ => None,
                 },
                 roles: info.roles.iter().map(|r| r.name.clone()).collect(),
+                access_rules: info
+                    .app_credential
+                    .as_ref()
+                    .and_then(|c| AccessRule::from_json(&c.access_rules)),
             }),
             Err(IdentityError::NotFound { .. }) | Err(IdentityError::Unauthorized) => Err(TokenRejection::Invalid),
             Err(e) => Err(TokenRejection::Unavailable(e.to_string())),

@@ -619,6 +619,64 @@ async fn application_credentials() {
     .await;
     assert_eq!(status, 403);
 
+    // Access rules: a credential limited to listing images.
+    let (status, body) = call_as(
+        &s,
+        &member_token,
+        Method::POST,
+        &path,
+        Some(json!({"application_credential": {"name": "lister",
+            "access_rules": [{"service": "image", "method": "GET", "path": "/v2/images"}]}})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (lister_id, lister_secret) = (
+        body["application_credential"]["id"].as_str().unwrap().to_owned(),
+        body["application_credential"]["secret"].as_str().unwrap().to_owned(),
+    );
+    let res = s
+        .issue_token(json!({"auth": {"identity": {"methods": ["application_credential"],
+            "application_credential": {"id": lister_id, "secret": lister_secret}}}}))
+        .await;
+    let lister = subject(&res);
+    assert_eq!(
+        body_json(res).await["token"]["application_credential"]["access_rules"][0]["path"],
+        "/v2/images"
+    );
+    assert_eq!(
+        s.image_req(Method::GET, "/v2/images", &lister)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        s.image_req(Method::GET, "/v2/schemas/image", &lister)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401,
+        "outside the rules"
+    );
+    let res = s
+        .image_req(Method::POST, "/v2/images", &lister)
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let (status, _) = call_as(
+        &s,
+        &member_token,
+        Method::POST,
+        &path,
+        Some(json!({"application_credential": {"name": "bad", "access_rules": [{"service": "image"}]}})),
+    )
+    .await;
+    assert_eq!(status, 400);
+
     // Deleting it invalidates its tokens.
     assert_eq!(
         call_as(&s, &member_token, Method::DELETE, &format!("{path}/{id}"), None)

@@ -935,15 +935,32 @@ mod tests {
         let keys: Vec<&str> = p.keys().map(String::as_str).collect();
         assert_eq!(
             keys,
-            ["os_hidden", "os_hash_algo", "os_hash_value", "aa", "zz", "owner_specified.openstack.md5", "stores", "hw_cpu_cores"]
+            [
+                "os_hidden",
+                "os_hash_algo",
+                "os_hash_value",
+                "aa",
+                "zz",
+                "owner_specified.openstack.md5",
+                "stores",
+                "hw_cpu_cores"
+            ]
         );
     }
 
     #[test]
     fn missing_member_is_ignored() {
-        let nf = CliError::Http { status: 404, url: "u".into(), details: String::new() };
+        let nf = CliError::Http {
+            status: 404,
+            url: "u".into(),
+            details: String::new(),
+        };
         assert!(matches!(ignore_missing::<()>(Err(nf)), Ok(None)));
-        let other = CliError::Http { status: 403, url: "u".into(), details: String::new() };
+        let other = CliError::Http {
+            status: 403,
+            url: "u".into(),
+            details: String::new(),
+        };
         assert!(ignore_missing::<()>(Err(other)).is_err());
         assert_eq!(
             no_hash_warning("x"),

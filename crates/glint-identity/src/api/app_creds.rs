@@ -51,6 +51,28 @@ async fn cred_json(api: &IdentityApi, c: &AppCredential, secret: Option<&str>) -
     Ok(v)
 }
 
+/// Access rules: a list of `{"service", "method", "path"}` objects (ids of
+/// existing rules are not supported).
+fn access_rules(value: Option<&Value>) -> ApiResult<Value> {
+    let Some(value) = value.filter(|v| !v.is_null()) else {
+        return Ok(json!([]));
+    };
+    let rules = value
+        .as_array()
+        .ok_or_else(|| bad("Invalid input for field 'access_rules': a list is required."))?;
+    for rule in rules {
+        let ok = ["service", "method", "path"]
+            .iter()
+            .all(|k| rule[k].as_str().is_some_and(|v| !v.is_empty()));
+        if !ok {
+            return Err(bad(
+                "Invalid input for field 'access_rules': each rule needs service, method and path.",
+            ));
+        }
+    }
+    Ok(value.clone())
+}
+
 async fn authorize(
     api: &IdentityApi,
     headers: &HeaderMap,
@@ -115,7 +137,7 @@ pub(super) async fn create_app_cred(
         expires_at,
         roles,
         unrestricted: opt_bool(&m, "unrestricted")?,
-        access_rules: m.get("access_rules").cloned().unwrap_or(json!([])),
+        access_rules: access_rules(m.get("access_rules"))?,
     };
     let (cred, secret) = api.service.create_app_credential(&caller, new).await?;
     Ok(created(

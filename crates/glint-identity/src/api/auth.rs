@@ -262,6 +262,9 @@ pub(super) fn token_response(status: StatusCode, info: &TokenInfo, catalog: Opti
     }
     if let Some(cred) = &info.app_credential {
         token["application_credential"] = json!({"id": cred.id, "name": cred.name, "restricted": !cred.unrestricted});
+        if cred.access_rules.as_array().is_some_and(|a| !a.is_empty()) {
+            token["application_credential"]["access_rules"] = cred.access_rules.clone();
+        }
     }
     if scoped {
         token["roles"] = info.roles.iter().map(|r| json!({"id": r.id, "name": r.name})).collect();
