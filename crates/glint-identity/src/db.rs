@@ -1038,7 +1038,7 @@ impl IdentityDb {
                 .push_bind(id.to_owned());
         }
         qb.push(" ORDER BY a.target_type, a.target_id, a.actor_id, a.role_id");
-        let rows = qb.build().fetch_all(&self.pool).await?;
+        let rows = qb.build().persistent(false).fetch_all(&self.pool).await?;
         Ok(rows
             .iter()
             .filter_map(|r| {

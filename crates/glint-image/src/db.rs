@@ -218,7 +218,8 @@ impl ImageDb {
     }
 
     /// Tags, extra properties and locations of a page of images in one query
-    /// (one round trip to SQLite's thread instead of three): no N+1.
+    /// (one round trip to SQLite's thread instead of three): no N+1. Queries
+    /// built per request are not kept in the per-connection statement cache.
     async fn attach_tags_and_properties(&self, images: &mut [Image]) -> Result<(), ImageError> {
         if images.is_empty() {
             return Ok(());
@@ -234,7 +235,7 @@ impl ImageDb {
         qb.push(" UNION ALL SELECT 'l', image_id, store_id, location FROM image_locations WHERE 1=1");
         push_in(&mut qb, "image_id", &ids);
         qb.push(" ORDER BY kind, a");
-        for row in qb.build().fetch_all(&self.pool).await? {
+        for row in qb.build().persistent(false).fetch_all(&self.pool).await? {
             let Some(&n) = index.get(row.get::<&str, _>("image_id")) else {
                 continue;
             };
@@ -342,7 +343,7 @@ impl ImageDb {
             .collect();
         qb.push(order.join(", "));
         qb.push(" LIMIT ").push_bind(q.limit as i64);
-        let rows = qb.build().fetch_all(&self.pool).await?;
+        let rows = qb.build().persistent(false).fetch_all(&self.pool).await?;
         let mut images = rows.iter().map(image_from_row).collect::<Result<Vec<_>, _>>()?;
         self.attach_tags_and_properties(&mut images).await?;
         Ok(images)
