@@ -392,6 +392,24 @@ pub(super) async fn remove_project_tag(
     Ok(no_content())
 }
 
+/// The domain a new user or group goes in: the one named, else the caller's,
+/// else `default`; checked against `action` and for existence.
+async fn new_resource_domain(
+    api: &IdentityApi,
+    caller: &crate::TokenInfo,
+    named: Option<String>,
+    action: Action,
+) -> ApiResult<String> {
+    let domain_id = named
+        .or_else(|| caller.domain_id().map(str::to_owned))
+        .unwrap_or_else(|| "default".into());
+    enforce(action, caller, &PolicyTarget::domain(&domain_id))?;
+    if api.service.db().domain(&domain_id).await?.is_none() {
+        return Err(bad(format!("Could not find domain: {domain_id}.")));
+    }
+    Ok(domain_id)
+}
+
 /// The domain a listing is limited to: what was asked, except that domain
 /// readers (non-admins) only ever see their own domain. Checks `action`.
 fn listing_domain(caller: &crate::TokenInfo, asked: Option<String>, action: Action) -> ApiResult<Option<String>> {
@@ -456,13 +474,7 @@ pub(super) async fn list_users(State(api): State<IdentityApi>, headers: HeaderMa
 pub(super) async fn create_user(State(api): State<IdentityApi>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let caller = caller(&api, &headers).await?;
     let m = entity(&body, "user")?;
-    let domain_id = opt_str(&m, "domain_id")?
-        .or_else(|| caller.domain_id().map(str::to_owned))
-        .unwrap_or_else(|| "default".into());
-    enforce(Action::CreateUser, &caller, &PolicyTarget::domain(&domain_id))?;
-    if api.service.db().domain(&domain_id).await?.is_none() {
-        return Err(bad(format!("Could not find domain: {domain_id}.")));
-    }
+    let domain_id = new_resource_domain(&api, &caller, opt_str(&m, "domain_id")?, Action::CreateUser).await?;
     let extra: serde_json::Map<String, Value> = m
         .iter()
         .filter(|(k, _)| !USER_FIELDS.contains(&k.as_str()))
@@ -624,13 +636,7 @@ pub(super) async fn list_groups(State(api): State<IdentityApi>, headers: HeaderM
 pub(super) async fn create_group(State(api): State<IdentityApi>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let caller = caller(&api, &headers).await?;
     let m = entity(&body, "group")?;
-    let domain_id = opt_str(&m, "domain_id")?
-        .or_else(|| caller.domain_id().map(str::to_owned))
-        .unwrap_or_else(|| "default".into());
-    enforce(Action::CreateGroup, &caller, &PolicyTarget::domain(&domain_id))?;
-    if api.service.db().domain(&domain_id).await?.is_none() {
-        return Err(bad(format!("Could not find domain: {domain_id}.")));
-    }
+    let domain_id = new_resource_domain(&api, &caller, opt_str(&m, "domain_id")?, Action::CreateGroup).await?;
     let group = Group {
         id: new_id(),
         name: req_str(&m, "name")?,
