@@ -18,6 +18,7 @@ pub mod output;
 pub mod resolve;
 pub mod session;
 pub mod trace;
+pub mod usage;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -30,12 +31,18 @@ use crate::session::Session;
 
 /// Run one client command; returns the process exit code.
 pub fn run_client(args: Vec<OsString>) -> i32 {
+    let words: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let argv = std::iter::once(OsString::from("glint")).chain(args);
     let cli = match Cli::try_parse_from(argv) {
         Ok(c) => c,
         Err(e) => {
             let code = e.exit_code();
-            let _ = e.print();
+            match usage::argparse_report(&e, &words) {
+                Some(report) => eprint!("{report}"),
+                None => {
+                    let _ = e.print();
+                }
+            }
             return code;
         }
     };
