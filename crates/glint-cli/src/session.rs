@@ -75,10 +75,8 @@ impl Session {
             .header("Accept", "application/json")
             .json(body);
         req.debug_body = Some(crate::output::python::json_dumps(&masked, None));
-        let resp = self.http.send(req).await.map_err(|e| match e {
-            CliError::Connection { url, reason } => CliError::Unreachable { url, reason },
-            other => other,
-        })?;
+        // keystoneauth reports a refused POST as plain "Unable to establish connection to …".
+        let resp = self.http.send(req).await?;
         if !resp.ok() {
             let ct = resp.header("content-type").unwrap_or("").to_string();
             return Err(CliError::Auth {
@@ -124,6 +122,11 @@ impl Session {
         let req = Request::new(Method::GET, auth_url).header("Accept", "application/json");
         let resp = match self.http.send(req).await {
             Ok(r) => r,
+            // With a versioned auth URL keystoneauth warns and goes on to POST auth/tokens.
+            Err(CliError::Connection { .. }) if auth::url_version(auth_url).is_some_and(|v| v.0 == 3) => {
+                eprintln!("Failed to discover available identity versions when contacting {auth_url}. Attempting to parse version from URL.");
+                return Ok(auth_url.trim_end_matches('/').to_string());
+            }
             Err(CliError::Connection { reason, .. }) => {
                 return Err(CliError::Unreachable {
                     url: auth_url.to_string(),
