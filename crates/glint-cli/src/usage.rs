@@ -3,7 +3,7 @@
 //! same last line (clap parses; only the wording is translated here).
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::CommandFactory;
+use clap::{CommandFactory, Parser};
 
 use crate::cli::Cli;
 
@@ -14,7 +14,12 @@ pub fn argparse_report(err: &clap::Error, argv: &[String]) -> Option<String> {
     let mut command = Cli::command();
     command.build();
     let (path, usage) = command_path(&command, argv);
-    let message = argparse_message(err, &path)?;
+    let message = match err.kind() {
+        ErrorKind::UnknownArgument => {
+            format!("unrecognized arguments: {}", unrecognized(argv).join(" "))
+        }
+        _ => argparse_message(err, &path)?,
+    };
     let usage = usage.trim().strip_prefix("Usage: ").unwrap_or(usage.trim()).to_string();
     Some(format!("usage: {usage}\n{path}: error: {message}\n"))
 }
@@ -57,12 +62,34 @@ fn argparse_message(err: &clap::Error, path: &str) -> Option<String> {
             let kind = if is_int { "int " } else { "" };
             Some(format!("argument {arg}: invalid {kind}value: '{value}'"))
         }
-        ErrorKind::UnknownArgument => {
-            let arg = context_text(err, ContextKind::InvalidArg)?;
-            Some(format!("unrecognized arguments: {arg}"))
-        }
         _ => None,
     }
+}
+
+/// Every word argparse would leave over, in argv order: clap stops at the first unknown one,
+/// so parse again without it until the rest parses (or another kind of error shows).
+fn unrecognized(argv: &[String]) -> Vec<String> {
+    let mut remaining: Vec<(usize, &String)> = argv.iter().enumerate().collect();
+    let mut extras: Vec<(usize, String)> = Vec::new();
+    for _ in 0..argv.len() {
+        let words = remaining.iter().map(|(_, w)| w.as_str());
+        let Err(err) = Cli::try_parse_from(std::iter::once("glint").chain(words)) else {
+            break;
+        };
+        if err.kind() != ErrorKind::UnknownArgument {
+            break;
+        }
+        let Some(arg) = context_text(&err, ContextKind::InvalidArg) else {
+            break;
+        };
+        let Some(pos) = remaining.iter().position(|(_, w)| **w == arg) else {
+            break;
+        };
+        let (index, word) = remaining.remove(pos);
+        extras.push((index, word.clone()));
+    }
+    extras.sort();
+    extras.into_iter().map(|(_, w)| w).collect()
 }
 
 /// The subcommand words of `argv` (`glint image show`) and that subcommand's usage line.
@@ -137,7 +164,6 @@ fn context_strings(err: &clap::Error, kind: ContextKind) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
 
     fn last_line(argv: &[&str]) -> String {
         let err = Cli::try_parse_from(std::iter::once("glint").chain(argv.iter().copied())).expect_err("usage error");
@@ -164,6 +190,10 @@ mod tests {
             last_line(&["image", "list", "-f", "xml"]),
             "glint image list: error: argument -f/--format: invalid choice: 'xml' \
              (choose from 'csv', 'json', 'table', 'value', 'yaml')"
+        );
+        assert_eq!(
+            last_line(&["image", "create", "--bogus", "x", "name"]),
+            "glint image create: error: unrecognized arguments: --bogus name"
         );
         assert_eq!(
             last_line(&["image", "show", "-c"]),
