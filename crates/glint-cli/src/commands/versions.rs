@@ -87,18 +87,24 @@ async fn show(a: VersionsShow, s: &mut Session) -> Result<String> {
                     Some(x) => Value::String(x.to_string()),
                     None => Value::Null,
                 };
-                rows.push(vec![
-                    Cell::str(region.clone()),
-                    Cell::str(ty.clone()),
-                    Cell::Val(version),
-                    Cell::str(st),
-                    Cell::Val(self_link(&v).map(Value::String).unwrap_or(Value::Null)),
-                    Cell::Val(micro("min_version")),
-                    Cell::Val(micro("version")),
-                ]);
+                rows.push((
+                    region.clone(),
+                    ep_if.to_string(),
+                    ty.clone(),
+                    vec![
+                        Cell::str(region.clone()),
+                        Cell::str(ty.clone()),
+                        Cell::Val(version),
+                        Cell::str(st),
+                        Cell::Val(self_link(&v).map(Value::String).unwrap_or(Value::Null)),
+                        Cell::Val(micro("min_version")),
+                        Cell::Val(micro("version")),
+                    ],
+                ));
             }
         }
     }
+    let rows = grouped_as_keystoneauth(rows);
     emit_list(
         &a.out,
         &[
@@ -112,6 +118,33 @@ async fn show(a: VersionsShow, s: &mut Session) -> Result<String> {
         ],
         rows,
     )
+}
+
+/// keystoneauth's `get_all_version_data` nests versions as region → interface → service type
+/// (each in order of first appearance) and OSC prints them in that order; a stable sort on
+/// first-appearance ranks reproduces it.
+fn grouped_as_keystoneauth<T>(rows: Vec<(String, String, String, T)>) -> Vec<T> {
+    fn rank(seen: &mut Vec<String>, key: String) -> usize {
+        match seen.iter().position(|k| *k == key) {
+            Some(i) => i,
+            None => {
+                seen.push(key);
+                seen.len() - 1
+            }
+        }
+    }
+    let (mut regions, mut interfaces, mut types) = (Vec::new(), Vec::new(), Vec::new());
+    let mut ranked: Vec<((usize, usize, usize), T)> = rows
+        .into_iter()
+        .map(|(region, interface, service_type, row)| {
+            let r = rank(&mut regions, region.clone());
+            let i = rank(&mut interfaces, format!("{region}\n{interface}"));
+            let t = rank(&mut types, format!("{region}\n{interface}\n{service_type}"));
+            ((r, i, t), row)
+        })
+        .collect();
+    ranked.sort_by_key(|(key, _)| *key);
+    ranked.into_iter().map(|(_, row)| row).collect()
 }
 
 /// keystoneauth's `version_data()` lists versions oldest first.
@@ -128,6 +161,26 @@ pub fn oldest_first(mut entries: Vec<Value>) -> Vec<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_interfaces_grouped_by_region_then_interface() {
+        let row = |r: &str, i: &str, t: &str| (r.to_string(), i.to_string(), t.to_string(), format!("{r}/{i}/{t}"));
+        let rows = vec![
+            row("R1", "public", "identity"),
+            row("R1", "internal", "identity"),
+            row("R1", "public", "image"),
+            row("R1", "internal", "image"),
+        ];
+        assert_eq!(
+            grouped_as_keystoneauth(rows),
+            [
+                "R1/public/identity",
+                "R1/public/image",
+                "R1/internal/identity",
+                "R1/internal/image"
+            ]
+        );
+    }
 
     #[test]
     fn versions_sorted_oldest_first() {
