@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test Glint has: formatting, clippy, the Rust test suites, and the
-# python-openstackclient acceptance suite against a real `glint serve`.
+# Runs every test Glint has: formatting, clippy, the Rust test suites, the Python client
+# suites against a real `glint serve` (and the CLI suite also against genuine Keystone +
+# Glance), and the real Swift/S3/Keystone engine scenarios.
 #
 #   scripts/test.sh
 #
@@ -32,6 +33,8 @@ step clippy cargo clippy --workspace --all-targets -- -D warnings
 step cargo-test cargo test --workspace
 step acceptance bash scripts/test-acceptance.sh
 step clients bash scripts/test-clients.sh
+step cli bash scripts/test-cli.sh
+step cli-reference env GLINT_CLI_REFERENCE=1 bash scripts/test-cli.sh -k reference
 step object-stores bash tests/engines/object-stores.sh
 step swift-keystone bash tests/engines/swift-keystone.sh
 step external-keystone bash tests/engines/external-keystone.sh
@@ -41,4 +44,4 @@ if [ "${#failed[@]}" -gt 0 ]; then
     echo "scripts/test.sh: FAILED steps: ${failed[*]}"
     exit 1
 fi
-echo "scripts/test.sh: all steps ok (fmt, clippy, cargo test, acceptance, clients, object-stores, swift-keystone, external-keystone)"
+echo "scripts/test.sh: all steps ok (fmt, clippy, cargo test, acceptance, clients, cli, cli-reference, object-stores, swift-keystone, external-keystone)"
