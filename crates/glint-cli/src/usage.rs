@@ -13,18 +13,19 @@ use crate::cli::Cli;
 pub fn argparse_report(err: &clap::Error, argv: &[String]) -> Option<String> {
     let mut command = Cli::command();
     command.build();
-    let (path, usage) = command_path(&command, argv);
+    let (path, subcommand) = command_path(&command, argv);
+    let usage = subcommand.clone().render_usage().to_string();
     let message = match err.kind() {
         ErrorKind::UnknownArgument => {
             format!("unrecognized arguments: {}", unrecognized(argv).join(" "))
         }
-        _ => argparse_message(err, &path)?,
+        _ => argparse_message(err, &path, subcommand)?,
     };
     let usage = usage.trim().strip_prefix("Usage: ").unwrap_or(usage.trim()).to_string();
     Some(format!("usage: {usage}\n{path}: error: {message}\n"))
 }
 
-fn argparse_message(err: &clap::Error, path: &str) -> Option<String> {
+fn argparse_message(err: &clap::Error, path: &str, subcommand: &clap::Command) -> Option<String> {
     match err.kind() {
         ErrorKind::MissingRequiredArgument => {
             let missing: Vec<String> = context_strings(err, ContextKind::InvalidArg)
@@ -34,12 +35,12 @@ fn argparse_message(err: &clap::Error, path: &str) -> Option<String> {
             Some(format!("the following arguments are required: {}", missing.join(", ")))
         }
         ErrorKind::ArgumentConflict => {
-            let first = option_name(path, &context_text(err, ContextKind::InvalidArg)?);
-            let later = option_name(path, context_strings(err, ContextKind::PriorArg).first()?);
+            let first = option_name(subcommand, &context_text(err, ContextKind::InvalidArg)?);
+            let later = option_name(subcommand, context_strings(err, ContextKind::PriorArg).first()?);
             Some(format!("argument {later}: not allowed with argument {first}"))
         }
         ErrorKind::InvalidValue => {
-            let arg = option_name(path, &context_text(err, ContextKind::InvalidArg)?);
+            let arg = option_name(subcommand, &context_text(err, ContextKind::InvalidArg)?);
             let value = context_text(err, ContextKind::InvalidValue).unwrap_or_default();
             if value.is_empty() {
                 return Some(format!("argument {arg}: expected one argument"));
@@ -55,7 +56,7 @@ fn argparse_message(err: &clap::Error, path: &str) -> Option<String> {
             ))
         }
         ErrorKind::ValueValidation => {
-            let arg = option_name(path, &context_text(err, ContextKind::InvalidArg)?);
+            let arg = option_name(subcommand, &context_text(err, ContextKind::InvalidArg)?);
             let value = context_text(err, ContextKind::InvalidValue).unwrap_or_default();
             let is_int =
                 std::error::Error::source(err).is_some_and(|s| s.downcast_ref::<std::num::ParseIntError>().is_some());
@@ -92,8 +93,8 @@ fn unrecognized(argv: &[String]) -> Vec<String> {
     extras.into_iter().map(|(_, w)| w).collect()
 }
 
-/// The subcommand words of `argv` (`glint image show`) and that subcommand's usage line.
-fn command_path(root: &clap::Command, argv: &[String]) -> (String, String) {
+/// The subcommand words of `argv` (`glint image show`) and that subcommand.
+fn command_path<'a>(root: &'a clap::Command, argv: &[String]) -> (String, &'a clap::Command) {
     let mut words = vec![root.get_name().to_string()];
     let mut current = root;
     for word in argv.iter().filter(|w| !w.starts_with('-')) {
@@ -106,26 +107,16 @@ fn command_path(root: &clap::Command, argv: &[String]) -> (String, String) {
             None => break,
         }
     }
-    let usage = current.clone().render_usage().to_string();
-    (words.join(" "), usage)
+    (words.join(" "), current)
 }
 
 /// `--format <FORMAT>` → `-f/--format`, as argparse names an option by all its spellings.
-fn option_name(path: &str, clap_name: &str) -> String {
+fn option_name(subcommand: &clap::Command, clap_name: &str) -> String {
     let long = clap_name.split_whitespace().next().unwrap_or(clap_name);
     let Some(long_name) = long.strip_prefix("--") else {
         return long.to_string();
     };
-    let mut command = Cli::command();
-    command.build();
-    let mut current = &command;
-    for word in path.split_whitespace().skip(1) {
-        match current.find_subcommand(word) {
-            Some(sub) => current = sub,
-            None => break,
-        }
-    }
-    let short = current
+    let short = subcommand
         .get_arguments()
         .find(|a| a.get_long() == Some(long_name))
         .and_then(|a| a.get_short());
