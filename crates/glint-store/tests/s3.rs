@@ -2,10 +2,11 @@
 //! `tests/engines/object-stores.sh`, which sets `S3_ENDPOINT`, `S3_ACCESS_KEY`,
 //! `S3_SECRET_KEY` and `S3_REGION`; ignored in a plain `cargo test`.
 
-use bytes::Bytes;
-use futures_util::StreamExt;
+mod common;
+
+use common::{chunks, read_all};
 use glint_store::s3::{S3Config, S3Store};
-use glint_store::{ByteRange, ByteStream, StoreBackend, StoreError, WriteLimits};
+use glint_store::{StoreBackend, StoreError, WriteLimits};
 use md5::Digest;
 
 fn store() -> S3Store {
@@ -25,55 +26,10 @@ fn store() -> S3Store {
     .unwrap()
 }
 
-fn chunks(total: usize, chunk: usize) -> (ByteStream, Vec<u8>) {
-    let data: Vec<u8> = (0..total).map(|i| (i * 13 % 251) as u8).collect();
-    let parts: Vec<Result<Bytes, std::io::Error>> = data.chunks(chunk).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
-    (Box::pin(futures_util::stream::iter(parts)), data)
-}
-
-async fn read_all(mut s: ByteStream) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(c) = s.next().await {
-        out.extend_from_slice(&c.unwrap());
-    }
-    out
-}
-
 #[tokio::test]
 #[ignore = "needs a running S3: tests/engines/object-stores.sh"]
 async fn single_put_round_trip() {
-    let s = store();
-    let (data, bytes) = chunks(300_000, 64 << 10);
-    let blob = s
-        .put(
-            "small",
-            data,
-            WriteLimits {
-                expected_size: Some(300_000),
-                max_size: u64::MAX,
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(blob.hashes.md5_hex, hex::encode(md5::Md5::digest(&bytes)));
-    assert_eq!(read_all(s.get("small", None).await.unwrap()).await, bytes);
-    let part = read_all(
-        s.get(
-            "small",
-            Some(ByteRange {
-                start: 5,
-                end_inclusive: 9,
-            }),
-        )
-        .await
-        .unwrap(),
-    )
-    .await;
-    assert_eq!(part, &bytes[5..10]);
-    assert_eq!(s.list().await.unwrap(), vec!["small".to_string()]);
-    s.delete("small").await.unwrap();
-    s.delete("small").await.unwrap();
-    assert!(matches!(s.get("small", None).await, Err(StoreError::NotFound(_))));
+    common::small_object_round_trip(&store(), "small", 300_000, 64 << 10).await;
 }
 
 #[tokio::test]

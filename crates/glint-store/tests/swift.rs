@@ -2,11 +2,11 @@
 //! `tests/engines/object-stores.sh`, which starts Swift and sets `ST_AUTH`,
 //! `ST_USER`, `ST_KEY`; ignored in a plain `cargo test` because no Swift runs there.
 
-use bytes::Bytes;
-use futures_util::StreamExt;
+mod common;
+
+use common::{chunks, read_all};
 use glint_store::swift::{SwiftAuth, SwiftConfig, SwiftStore};
-use glint_store::{ByteRange, ByteStream, StoreBackend, StoreError, WriteLimits};
-use md5::Digest;
+use glint_store::{ByteRange, StoreBackend, StoreError, WriteLimits};
 
 fn store(segment_size: u64) -> SwiftStore {
     store_in(&format!("glint-test-{}", uuid::Uuid::new_v4().simple()), segment_size)
@@ -30,56 +30,10 @@ fn store_in(container: &str, segment_size: u64) -> SwiftStore {
     .unwrap()
 }
 
-fn chunks(total: usize, chunk: usize) -> (ByteStream, Vec<u8>) {
-    let data: Vec<u8> = (0..total).map(|i| (i * 7 % 251) as u8).collect();
-    let parts: Vec<Result<Bytes, std::io::Error>> = data.chunks(chunk).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
-    (Box::pin(futures_util::stream::iter(parts)), data)
-}
-
-async fn read_all(mut s: ByteStream) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(c) = s.next().await {
-        out.extend_from_slice(&c.unwrap());
-    }
-    out
-}
-
 #[tokio::test]
 #[ignore = "needs a running Swift: tests/engines/object-stores.sh"]
 async fn small_object_round_trip() {
-    let s = store(1 << 20);
-    let (data, bytes) = chunks(100_000, 7_000);
-    let blob = s
-        .put(
-            "img-small",
-            data,
-            WriteLimits {
-                expected_size: Some(100_000),
-                max_size: u64::MAX,
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(blob.size, 100_000);
-    assert_eq!(blob.hashes.md5_hex, hex::encode(md5::Md5::digest(&bytes)));
-    assert_eq!(read_all(s.get("img-small", None).await.unwrap()).await, bytes);
-    let part = read_all(
-        s.get(
-            "img-small",
-            Some(ByteRange {
-                start: 10,
-                end_inclusive: 19,
-            }),
-        )
-        .await
-        .unwrap(),
-    )
-    .await;
-    assert_eq!(part, &bytes[10..20]);
-    assert_eq!(s.list().await.unwrap(), vec!["img-small".to_string()]);
-    s.delete("img-small").await.unwrap();
-    s.delete("img-small").await.unwrap();
-    assert!(matches!(s.get("img-small", None).await, Err(StoreError::NotFound(_))));
+    common::small_object_round_trip(&store(1 << 20), "img-small", 100_000, 7_000).await;
 }
 
 #[tokio::test]
