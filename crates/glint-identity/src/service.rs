@@ -189,7 +189,7 @@ impl IdentityService {
 
     /// Opens the service with Fernet keys from `key_dir`.
     pub async fn open(
-        pool: sqlx::SqlitePool,
+        pool: glint_metadata::MetadataPool,
         key_dir: &Path,
         config: IdentityConfig,
     ) -> Result<Arc<Self>, IdentityError> {

@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use glint_metadata::{with_pool, MetaRow, MetadataPool};
+use sqlx::{Database, Encode, QueryBuilder, Type};
 
 use crate::auth::RequestContext;
 use crate::filter::{ListQuery, MemberStatusFilter, SortDir, SortKey, VisibilityFilter};
@@ -14,7 +14,7 @@ use crate::ImageError;
 
 #[derive(Clone)]
 pub struct ImageDb {
-    pool: SqlitePool,
+    pool: MetadataPool,
 }
 
 /// The bytes of a completed upload, recorded when the image becomes active.
@@ -28,7 +28,7 @@ pub struct UploadedData {
     pub location: Location,
 }
 
-fn image_from_row(row: &SqliteRow) -> Result<Image, ImageError> {
+fn image_from_row(row: &impl MetaRow) -> Result<Image, ImageError> {
     let status: String = row.get("status");
     let visibility: String = row.get("visibility");
     Ok(Image {
@@ -42,15 +42,15 @@ fn image_from_row(row: &SqliteRow) -> Result<Image, ImageError> {
             .map_err(|_| ImageError::Internal(format!("bad visibility {visibility} in database")))?,
         disk_format: row.get("disk_format"),
         container_format: row.get("container_format"),
-        size: row.get::<Option<i64>, _>("size").map(|v| v as u64),
-        virtual_size: row.get::<Option<i64>, _>("virtual_size").map(|v| v as u64),
+        size: row.get::<Option<i64>>("size").map(|v| v as u64),
+        virtual_size: row.get::<Option<i64>>("virtual_size").map(|v| v as u64),
         checksum: row.get("checksum"),
         os_hash_algo: row.get("os_hash_algo"),
         os_hash_value: row.get("os_hash_value"),
-        protected: row.get::<i64, _>("protected") != 0,
-        os_hidden: row.get::<i64, _>("os_hidden") != 0,
-        min_disk: row.get::<i64, _>("min_disk") as u64,
-        min_ram: row.get::<i64, _>("min_ram") as u64,
+        protected: row.get::<i64>("protected") != 0,
+        os_hidden: row.get::<i64>("os_hidden") != 0,
+        min_disk: row.get::<i64>("min_disk") as u64,
+        min_ram: row.get::<i64>("min_ram") as u64,
         owner: row.get("owner"),
         created_at: row.get("created_at"),
         updated_at: row.get("updated_at"),
@@ -60,7 +60,7 @@ fn image_from_row(row: &SqliteRow) -> Result<Image, ImageError> {
     })
 }
 
-fn member_from_row(row: &SqliteRow) -> Member {
+fn member_from_row(row: &impl MetaRow) -> Member {
     let status: String = row.get("status");
     Member {
         image_id: row.get("image_id"),
@@ -85,7 +85,10 @@ fn sort_column(key: SortKey) -> &'static str {
     }
 }
 
-fn push_in<'a>(qb: &mut QueryBuilder<'a, Sqlite>, column: &str, values: &'a [String]) {
+fn push_in<'a, DB: Database>(qb: &mut QueryBuilder<'a, DB>, column: &str, values: &'a [String])
+where
+    &'a str: Encode<'a, DB> + Type<DB>,
+{
     qb.push(format!(" AND {column} IN ("));
     let mut sep = qb.separated(", ");
     for v in values {
@@ -94,174 +97,184 @@ fn push_in<'a>(qb: &mut QueryBuilder<'a, Sqlite>, column: &str, values: &'a [Str
     qb.push(")");
 }
 
+/// Replaces an image's tags and extra properties inside an open transaction
+/// (a macro so one body serves both engines' transaction types).
+macro_rules! write_tags_and_properties {
+    ($tx:expr, $image:expr) => {{
+        let image: &Image = $image;
+        sqlx::query("DELETE FROM image_tags WHERE image_id = $1")
+            .bind(&image.id)
+            .execute($tx)
+            .await?;
+        sqlx::query("DELETE FROM image_properties WHERE image_id = $1")
+            .bind(&image.id)
+            .execute($tx)
+            .await?;
+        for tag in &image.tags {
+            sqlx::query("INSERT INTO image_tags (image_id, value) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(&image.id)
+                .bind(tag)
+                .execute($tx)
+                .await?;
+        }
+        for (name, value) in &image.properties {
+            sqlx::query("INSERT INTO image_properties (image_id, name, value) VALUES ($1, $2, $3)")
+                .bind(&image.id)
+                .bind(name)
+                .bind(value)
+                .execute($tx)
+                .await?;
+        }
+    }};
+}
+
 impl ImageDb {
-    pub async fn new(pool: SqlitePool) -> Result<Self, ImageError> {
-        let mut migrator = sqlx::migrate!("./migrations");
-        migrator.set_ignore_missing(true);
-        migrator
-            .run(&pool)
-            .await
-            .map_err(|e| ImageError::Internal(e.to_string()))?;
+    pub async fn new(pool: MetadataPool) -> Result<Self, ImageError> {
+        pool.migrate(
+            sqlx::migrate!("./migrations/sqlite"),
+            sqlx::migrate!("./migrations/postgres"),
+        )
+        .await
+        .map_err(|e| ImageError::Internal(e.to_string()))?;
         Ok(Self { pool })
     }
 
     pub async fn insert(&self, image: &Image) -> Result<(), ImageError> {
-        let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO images (id, name, status, visibility, disk_format, container_format, protected, os_hidden,
-                                 min_disk, min_ram, owner, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&image.id)
-        .bind(&image.name)
-        .bind(image.status.as_str())
-        .bind(image.visibility.as_str())
-        .bind(&image.disk_format)
-        .bind(&image.container_format)
-        .bind(image.protected as i64)
-        .bind(image.os_hidden as i64)
-        .bind(image.min_disk as i64)
-        .bind(image.min_ram as i64)
-        .bind(&image.owner)
-        .bind(&image.created_at)
-        .bind(&image.updated_at)
-        .execute(&mut *tx)
-        .await;
-        if let Err(sqlx::Error::Database(e)) = &inserted {
-            if e.is_unique_violation() {
-                return Err(ImageError::Conflict(format!(
-                    "An image with identifier {} already exists",
-                    image.id
-                )));
+        with_pool!(&self.pool, |pool| {
+            let mut tx = pool.begin().await?;
+            let inserted = sqlx::query(
+                "INSERT INTO images (id, name, status, visibility, disk_format, container_format, protected, os_hidden,
+                                     min_disk, min_ram, owner, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            )
+            .bind(&image.id)
+            .bind(&image.name)
+            .bind(image.status.as_str())
+            .bind(image.visibility.as_str())
+            .bind(&image.disk_format)
+            .bind(&image.container_format)
+            .bind(image.protected as i64)
+            .bind(image.os_hidden as i64)
+            .bind(image.min_disk as i64)
+            .bind(image.min_ram as i64)
+            .bind(&image.owner)
+            .bind(&image.created_at)
+            .bind(&image.updated_at)
+            .execute(&mut *tx)
+            .await;
+            if let Err(sqlx::Error::Database(e)) = &inserted {
+                if e.is_unique_violation() {
+                    return Err(ImageError::Conflict(format!(
+                        "An image with identifier {} already exists",
+                        image.id
+                    )));
+                }
             }
-        }
-        inserted?;
-        Self::write_tags_and_properties(&mut tx, image).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn write_tags_and_properties(
-        tx: &mut sqlx::Transaction<'_, Sqlite>,
-        image: &Image,
-    ) -> Result<(), ImageError> {
-        sqlx::query("DELETE FROM image_tags WHERE image_id = ?")
-            .bind(&image.id)
-            .execute(&mut **tx)
-            .await?;
-        sqlx::query("DELETE FROM image_properties WHERE image_id = ?")
-            .bind(&image.id)
-            .execute(&mut **tx)
-            .await?;
-        for tag in &image.tags {
-            sqlx::query("INSERT OR IGNORE INTO image_tags (image_id, value) VALUES (?, ?)")
-                .bind(&image.id)
-                .bind(tag)
-                .execute(&mut **tx)
-                .await?;
-        }
-        for (name, value) in &image.properties {
-            sqlx::query("INSERT INTO image_properties (image_id, name, value) VALUES (?, ?, ?)")
-                .bind(&image.id)
-                .bind(name)
-                .bind(value)
-                .execute(&mut **tx)
-                .await?;
-        }
-        Ok(())
+            inserted?;
+            write_tags_and_properties!(&mut *tx, image);
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Writes the user-editable fields of `image` if it is still in `expected` status.
     /// Returns false when the status changed underneath (a concurrent request won).
     pub async fn update_metadata(&self, image: &Image, expected: ImageStatus) -> Result<bool, ImageError> {
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE images SET name = ?, visibility = ?, disk_format = ?, container_format = ?, protected = ?,
-                 os_hidden = ?, min_disk = ?, min_ram = ?, owner = ?, updated_at = ?
-             WHERE id = ? AND status = ?",
-        )
-        .bind(&image.name)
-        .bind(image.visibility.as_str())
-        .bind(&image.disk_format)
-        .bind(&image.container_format)
-        .bind(image.protected as i64)
-        .bind(image.os_hidden as i64)
-        .bind(image.min_disk as i64)
-        .bind(image.min_ram as i64)
-        .bind(&image.owner)
-        .bind(&image.updated_at)
-        .bind(&image.id)
-        .bind(expected.as_str())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if !done {
-            return Ok(false);
-        }
-        Self::write_tags_and_properties(&mut tx, image).await?;
-        tx.commit().await?;
-        Ok(true)
+        with_pool!(&self.pool, |pool| {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE images SET name = $1, visibility = $2, disk_format = $3, container_format = $4, protected = $5,
+                     os_hidden = $6, min_disk = $7, min_ram = $8, owner = $9, updated_at = $10
+                 WHERE id = $11 AND status = $12",
+            )
+            .bind(&image.name)
+            .bind(image.visibility.as_str())
+            .bind(&image.disk_format)
+            .bind(&image.container_format)
+            .bind(image.protected as i64)
+            .bind(image.os_hidden as i64)
+            .bind(image.min_disk as i64)
+            .bind(image.min_ram as i64)
+            .bind(&image.owner)
+            .bind(&image.updated_at)
+            .bind(&image.id)
+            .bind(expected.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if !done {
+                return Ok(false);
+            }
+            write_tags_and_properties!(&mut *tx, image);
+            tx.commit().await?;
+            Ok(true)
+        })
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<Image>, ImageError> {
-        let Some(row) = sqlx::query("SELECT * FROM images i WHERE id = ? AND status != 'deleted'")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let mut images = vec![image_from_row(&row)?];
-        self.attach_tags_and_properties(&mut images).await?;
-        Ok(images.pop())
+        with_pool!(&self.pool, |pool| {
+            let Some(row) = sqlx::query("SELECT * FROM images i WHERE id = $1 AND status != 'deleted'")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+            else {
+                return Ok(None);
+            };
+            let mut images = vec![image_from_row(&row)?];
+            self.attach_tags_and_properties(&mut images).await?;
+            Ok(images.pop())
+        })
     }
 
     /// Tags, extra properties and locations of a page of images in one query
     /// (one round trip to SQLite's thread instead of three): no N+1. Queries
     /// built per request are not kept in the per-connection statement cache.
     async fn attach_tags_and_properties(&self, images: &mut [Image]) -> Result<(), ImageError> {
-        if images.is_empty() {
-            return Ok(());
-        }
-        let ids: Vec<String> = images.iter().map(|i| i.id.clone()).collect();
-        let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(n, id)| (id.as_str(), n)).collect();
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "SELECT 't' AS kind, image_id, value AS a, NULL AS b FROM image_tags WHERE 1=1",
-        );
-        push_in(&mut qb, "image_id", &ids);
-        qb.push(" UNION ALL SELECT 'p', image_id, name, value FROM image_properties WHERE 1=1");
-        push_in(&mut qb, "image_id", &ids);
-        qb.push(" UNION ALL SELECT 'l', image_id, store_id, location FROM image_locations WHERE 1=1");
-        push_in(&mut qb, "image_id", &ids);
-        qb.push(" ORDER BY kind, a");
-        for row in qb.build().persistent(false).fetch_all(&self.pool).await? {
-            let Some(&n) = index.get(row.get::<&str, _>("image_id")) else {
-                continue;
-            };
-            let image = &mut images[n];
-            match row.get::<&str, _>("kind") {
-                "t" => image.tags.push(row.get("a")),
-                "p" => {
-                    image.properties.insert(row.get("a"), row.get("b"));
-                }
-                _ => image.locations.push(Location {
-                    store_id: row.get("a"),
-                    location: row.get("b"),
-                }),
+        with_pool!(&self.pool, |pool| {
+            if images.is_empty() {
+                return Ok(());
             }
-        }
-        Ok(())
+            let ids: Vec<String> = images.iter().map(|i| i.id.clone()).collect();
+            let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(n, id)| (id.as_str(), n)).collect();
+            let mut qb =
+                QueryBuilder::new("SELECT 't' AS kind, image_id, value AS a, NULL AS b FROM image_tags WHERE 1=1");
+            push_in(&mut qb, "image_id", &ids);
+            qb.push(" UNION ALL SELECT 'p', image_id, name, value FROM image_properties WHERE 1=1");
+            push_in(&mut qb, "image_id", &ids);
+            qb.push(" UNION ALL SELECT 'l', image_id, store_id, location FROM image_locations WHERE 1=1");
+            push_in(&mut qb, "image_id", &ids);
+            qb.push(" ORDER BY kind, a");
+            for row in qb.build().persistent(false).fetch_all(pool).await? {
+                let Some(&n) = index.get(row.get::<String>("image_id").as_str()) else {
+                    continue;
+                };
+                let image = &mut images[n];
+                match row.get::<String>("kind").as_str() {
+                    "t" => image.tags.push(row.get("a")),
+                    "p" => {
+                        image.properties.insert(row.get("a"), row.get("b"));
+                    }
+                    _ => image.locations.push(Location {
+                        store_id: row.get("a"),
+                        location: row.get("b"),
+                    }),
+                }
+            }
+            Ok(())
+        })
     }
 
     pub async fn membership(&self, image_id: &str, project_id: &str) -> Result<Option<MemberStatus>, ImageError> {
-        let status: Option<String> =
-            sqlx::query_scalar("SELECT status FROM image_members WHERE image_id = ? AND member = ?")
-                .bind(image_id)
-                .bind(project_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(status.and_then(|s| s.parse().ok()))
+        with_pool!(&self.pool, |pool| {
+            let status: Option<String> =
+                sqlx::query_scalar("SELECT status FROM image_members WHERE image_id = $1 AND member = $2")
+                    .bind(image_id)
+                    .bind(project_id)
+                    .fetch_optional(pool)
+                    .await?;
+            Ok(status.and_then(|s| s.parse().ok()))
+        })
     }
 
     /// One page of the images `ctx` may list, after `marker` (already checked visible).
@@ -271,86 +284,91 @@ impl ImageDb {
         q: &ListQuery,
         marker: Option<&Image>,
     ) -> Result<Vec<Image>, ImageError> {
-        let mut qb = QueryBuilder::<Sqlite>::new("SELECT i.* FROM images i WHERE i.status != 'deleted'");
-        self.push_visibility(&mut qb, ctx, q);
-        if let Some(ids) = &q.ids {
-            push_in(&mut qb, "i.id", ids);
-        }
-        if let Some(names) = &q.names {
-            push_in(&mut qb, "i.name", names);
-        }
-        if let Some(statuses) = &q.statuses {
-            qb.push(" AND i.status IN (");
-            let mut sep = qb.separated(", ");
-            for s in statuses {
-                sep.push_bind(s.as_str());
+        with_pool!(&self.pool, |pool| {
+            let mut qb = QueryBuilder::new("SELECT i.* FROM images i WHERE i.status != 'deleted'");
+            self.push_visibility(&mut qb, ctx, q);
+            if let Some(ids) = &q.ids {
+                push_in(&mut qb, "i.id", ids);
             }
-            qb.push(")");
-        }
-        if let Some(f) = &q.disk_formats {
-            push_in(&mut qb, "i.disk_format", f);
-        }
-        if let Some(f) = &q.container_formats {
-            push_in(&mut qb, "i.container_format", f);
-        }
-        if let Some(owner) = &q.owner {
-            qb.push(" AND i.owner = ").push_bind(owner.as_str());
-        }
-        qb.push(" AND i.os_hidden = ").push_bind(q.os_hidden as i64);
-        if let Some(p) = q.protected {
-            qb.push(" AND i.protected = ").push_bind(p as i64);
-        }
-        for tag in &q.tags {
-            qb.push(" AND EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = i.id AND t.value = ")
-                .push_bind(tag.as_str())
-                .push(")");
-        }
-        for (name, value) in &q.properties {
-            qb.push(" AND EXISTS (SELECT 1 FROM image_properties p WHERE p.image_id = i.id AND p.name = ")
-                .push_bind(name.as_str())
-                .push(" AND p.value = ")
-                .push_bind(value.as_str())
-                .push(")");
-        }
-        if let Some(min) = q.size_min {
-            qb.push(" AND i.size >= ").push_bind(min as i64);
-        }
-        if let Some(max) = q.size_max {
-            qb.push(" AND i.size <= ").push_bind(max as i64);
-        }
-        for (op, t) in &q.created_at {
-            qb.push(format!(" AND i.created_at {} ", op.sql()))
-                .push_bind(t.as_str());
-        }
-        for (op, t) in &q.updated_at {
-            qb.push(format!(" AND i.updated_at {} ", op.sql()))
-                .push_bind(t.as_str());
-        }
-        if let Some(marker) = marker {
-            Self::push_keyset(&mut qb, &q.sort, marker);
-        }
-        qb.push(" ORDER BY ");
-        let order: Vec<String> = q
-            .sort
-            .iter()
-            .map(|(k, d)| {
-                format!(
-                    "{} {}",
-                    sort_column(*k),
-                    if *d == SortDir::Asc { "ASC" } else { "DESC" }
-                )
-            })
-            .collect();
-        qb.push(order.join(", "));
-        qb.push(" LIMIT ").push_bind(q.limit as i64);
-        let rows = qb.build().persistent(false).fetch_all(&self.pool).await?;
-        let mut images = rows.iter().map(image_from_row).collect::<Result<Vec<_>, _>>()?;
-        self.attach_tags_and_properties(&mut images).await?;
-        Ok(images)
+            if let Some(names) = &q.names {
+                push_in(&mut qb, "i.name", names);
+            }
+            if let Some(statuses) = &q.statuses {
+                qb.push(" AND i.status IN (");
+                let mut sep = qb.separated(", ");
+                for s in statuses {
+                    sep.push_bind(s.as_str());
+                }
+                qb.push(")");
+            }
+            if let Some(f) = &q.disk_formats {
+                push_in(&mut qb, "i.disk_format", f);
+            }
+            if let Some(f) = &q.container_formats {
+                push_in(&mut qb, "i.container_format", f);
+            }
+            if let Some(owner) = &q.owner {
+                qb.push(" AND i.owner = ").push_bind(owner.as_str());
+            }
+            qb.push(" AND i.os_hidden = ").push_bind(q.os_hidden as i64);
+            if let Some(p) = q.protected {
+                qb.push(" AND i.protected = ").push_bind(p as i64);
+            }
+            for tag in &q.tags {
+                qb.push(" AND EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = i.id AND t.value = ")
+                    .push_bind(tag.as_str())
+                    .push(")");
+            }
+            for (name, value) in &q.properties {
+                qb.push(" AND EXISTS (SELECT 1 FROM image_properties p WHERE p.image_id = i.id AND p.name = ")
+                    .push_bind(name.as_str())
+                    .push(" AND p.value = ")
+                    .push_bind(value.as_str())
+                    .push(")");
+            }
+            if let Some(min) = q.size_min {
+                qb.push(" AND i.size >= ").push_bind(min as i64);
+            }
+            if let Some(max) = q.size_max {
+                qb.push(" AND i.size <= ").push_bind(max as i64);
+            }
+            for (op, t) in &q.created_at {
+                qb.push(format!(" AND i.created_at {} ", op.sql()))
+                    .push_bind(t.as_str());
+            }
+            for (op, t) in &q.updated_at {
+                qb.push(format!(" AND i.updated_at {} ", op.sql()))
+                    .push_bind(t.as_str());
+            }
+            if let Some(marker) = marker {
+                Self::push_keyset(&mut qb, &q.sort, marker);
+            }
+            qb.push(" ORDER BY ");
+            let order: Vec<String> = q
+                .sort
+                .iter()
+                .map(|(k, d)| {
+                    format!(
+                        "{} {}",
+                        sort_column(*k),
+                        if *d == SortDir::Asc { "ASC" } else { "DESC" }
+                    )
+                })
+                .collect();
+            qb.push(order.join(", "));
+            qb.push(" LIMIT ").push_bind(q.limit as i64);
+            let rows = qb.build().persistent(false).fetch_all(pool).await?;
+            let mut images = rows.iter().map(image_from_row).collect::<Result<Vec<_>, _>>()?;
+            self.attach_tags_and_properties(&mut images).await?;
+            Ok(images)
+        })
     }
 
-    fn push_visibility<'a>(&self, qb: &mut QueryBuilder<'a, Sqlite>, ctx: &'a RequestContext, q: &ListQuery) {
-        let member_clause = |qb: &mut QueryBuilder<'a, Sqlite>, project: &'a str| {
+    fn push_visibility<'a, DB: Database>(&self, qb: &mut QueryBuilder<'a, DB>, ctx: &'a RequestContext, q: &ListQuery)
+    where
+        &'a str: Encode<'a, DB> + Type<DB>,
+    {
+        let member_clause = |qb: &mut QueryBuilder<'a, DB>, project: &'a str| {
             qb.push("EXISTS (SELECT 1 FROM image_members m WHERE m.image_id = i.id AND m.member = ")
                 .push_bind(project);
             if let MemberStatusFilter::Only(s) = q.member_status {
@@ -406,7 +424,11 @@ impl ImageDb {
 
     /// Rows strictly after `marker` in the sort order:
     /// (k1 > m1) OR (k1 = m1 AND k2 > m2) OR … with `<` for descending keys.
-    fn push_keyset(qb: &mut QueryBuilder<'_, Sqlite>, sort: &[(SortKey, SortDir)], marker: &Image) {
+    fn push_keyset<'a, DB: Database>(qb: &mut QueryBuilder<'a, DB>, sort: &[(SortKey, SortDir)], marker: &Image)
+    where
+        String: Encode<'a, DB> + Type<DB>,
+        i64: Encode<'a, DB> + Type<DB>,
+    {
         let value = |key: SortKey| -> SortValue {
             match key {
                 SortKey::Name => SortValue::Text(marker.name.clone().unwrap_or_default()),
@@ -443,17 +465,19 @@ impl ImageDb {
 
     /// `from` → `to` if the image is still in `from`; false otherwise.
     pub async fn transition(&self, id: &str, from: ImageStatus, to: ImageStatus) -> Result<bool, ImageError> {
-        Ok(
-            sqlx::query("UPDATE images SET status = ?, updated_at = ? WHERE id = ? AND status = ?")
-                .bind(to.as_str())
-                .bind(crate::model::now_timestamp())
-                .bind(id)
-                .bind(from.as_str())
-                .execute(&self.pool)
-                .await?
-                .rows_affected()
-                == 1,
-        )
+        with_pool!(&self.pool, |pool| {
+            Ok(
+                sqlx::query("UPDATE images SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
+                    .bind(to.as_str())
+                    .bind(crate::model::now_timestamp())
+                    .bind(id)
+                    .bind(from.as_str())
+                    .execute(pool)
+                    .await?
+                    .rows_affected()
+                    == 1,
+            )
+        })
     }
 
     /// `saving` → `active` with the data's facts; false if the image left `saving`.
@@ -463,140 +487,163 @@ impl ImageDb {
 
     /// Marks an unprotected image deleted; false if it is gone or protected by now.
     pub async fn mark_deleted(&self, id: &str) -> Result<bool, ImageError> {
-        Ok(sqlx::query(
-            "UPDATE images SET status = 'deleted', updated_at = ? WHERE id = ? AND status != 'deleted' AND protected = 0",
-        )
-        .bind(crate::model::now_timestamp())
-        .bind(id)
-        .execute(&self.pool)
-        .await?
-        .rows_affected()
-            == 1)
+        with_pool!(&self.pool, |pool| {
+            Ok(sqlx::query(
+                "UPDATE images SET status = 'deleted', updated_at = $1 WHERE id = $2 AND status != 'deleted' AND protected = 0",
+            )
+            .bind(crate::model::now_timestamp())
+            .bind(id)
+            .execute(pool)
+            .await?
+            .rows_affected()
+                == 1)
+        })
     }
 
     /// Removes a deleted image's rows (after its data left the store).
     pub async fn purge(&self, id: &str) -> Result<(), ImageError> {
-        sqlx::query("DELETE FROM images WHERE id = ? AND status = 'deleted'")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        with_pool!(&self.pool, |pool| {
+            sqlx::query("DELETE FROM images WHERE id = $1 AND status = 'deleted'")
+                .bind(id)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
     }
 
     /// Images left mid-operation by a crash: deleted-but-not-purged, saving and importing.
     pub async fn unfinished(&self) -> Result<Vec<Image>, ImageError> {
-        let rows = sqlx::query("SELECT * FROM images i WHERE status IN ('deleted', 'saving', 'importing')")
-            .fetch_all(&self.pool)
-            .await?;
-        let mut images = rows.iter().map(image_from_row).collect::<Result<Vec<_>, _>>()?;
-        self.attach_tags_and_properties(&mut images).await?;
-        Ok(images)
+        with_pool!(&self.pool, |pool| {
+            let rows = sqlx::query("SELECT * FROM images i WHERE status IN ('deleted', 'saving', 'importing')")
+                .fetch_all(pool)
+                .await?;
+            let mut images = rows.iter().map(image_from_row).collect::<Result<Vec<_>, _>>()?;
+            self.attach_tags_and_properties(&mut images).await?;
+            Ok(images)
+        })
     }
 
     /// The locations of an image, whatever its status.
     pub async fn locations(&self, id: &str) -> Result<Vec<Location>, ImageError> {
-        let rows = sqlx::query("SELECT store_id, location FROM image_locations WHERE image_id = ? ORDER BY store_id")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Location {
-                store_id: r.get("store_id"),
-                location: r.get("location"),
-            })
-            .collect())
+        with_pool!(&self.pool, |pool| {
+            let rows =
+                sqlx::query("SELECT store_id, location FROM image_locations WHERE image_id = $1 ORDER BY store_id")
+                    .bind(id)
+                    .fetch_all(pool)
+                    .await?;
+            Ok(rows
+                .iter()
+                .map(|r| Location {
+                    store_id: r.get("store_id"),
+                    location: r.get("location"),
+                })
+                .collect())
+        })
     }
 
     pub async fn add_location(&self, id: &str, location: &Location) -> Result<(), ImageError> {
-        sqlx::query(
-            "INSERT INTO image_locations (image_id, store_id, location) VALUES (?, ?, ?)
-             ON CONFLICT (image_id, store_id) DO UPDATE SET location = excluded.location",
-        )
-        .bind(id)
-        .bind(&location.store_id)
-        .bind(&location.location)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        with_pool!(&self.pool, |pool| {
+            sqlx::query(
+                "INSERT INTO image_locations (image_id, store_id, location) VALUES ($1, $2, $3)
+                 ON CONFLICT (image_id, store_id) DO UPDATE SET location = excluded.location",
+            )
+            .bind(id)
+            .bind(&location.store_id)
+            .bind(&location.location)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
     }
 
     /// Removes one store's copy unless it is the last one; false when it was the last or absent.
     pub async fn remove_location(&self, id: &str, store_id: &str) -> Result<bool, ImageError> {
-        Ok(sqlx::query(
-            "DELETE FROM image_locations WHERE image_id = ?1 AND store_id = ?2
-               AND (SELECT COUNT(*) FROM image_locations WHERE image_id = ?1) > 1",
-        )
-        .bind(id)
-        .bind(store_id)
-        .execute(&self.pool)
-        .await?
-        .rows_affected()
-            == 1)
+        with_pool!(&self.pool, |pool| {
+            Ok(sqlx::query(
+                "DELETE FROM image_locations WHERE image_id = $1 AND store_id = $2
+                   AND (SELECT COUNT(*) FROM image_locations WHERE image_id = $1) > 1",
+            )
+            .bind(id)
+            .bind(store_id)
+            .execute(pool)
+            .await?
+            .rows_affected()
+                == 1)
+        })
     }
 
     /// Every location a live image record points at.
     pub async fn referenced_locations(&self) -> Result<Vec<Location>, ImageError> {
-        let rows = sqlx::query(
-            "SELECT l.store_id, l.location FROM image_locations l JOIN images i ON i.id = l.image_id
-             WHERE i.status != 'deleted'",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Location {
-                store_id: r.get("store_id"),
-                location: r.get("location"),
-            })
-            .collect())
+        with_pool!(&self.pool, |pool| {
+            let rows = sqlx::query(
+                "SELECT l.store_id, l.location FROM image_locations l JOIN images i ON i.id = l.image_id
+                 WHERE i.status != 'deleted'",
+            )
+            .fetch_all(pool)
+            .await?;
+            Ok(rows
+                .iter()
+                .map(|r| Location {
+                    store_id: r.get("store_id"),
+                    location: r.get("location"),
+                })
+                .collect())
+        })
     }
 
     // ---- members ---------------------------------------------------------
 
     pub async fn members(&self, image_id: &str) -> Result<Vec<Member>, ImageError> {
-        let rows = sqlx::query("SELECT * FROM image_members WHERE image_id = ? ORDER BY created_at, member")
-            .bind(image_id)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(member_from_row).collect())
+        with_pool!(&self.pool, |pool| {
+            let rows = sqlx::query("SELECT * FROM image_members WHERE image_id = $1 ORDER BY created_at, member")
+                .bind(image_id)
+                .fetch_all(pool)
+                .await?;
+            Ok(rows.iter().map(member_from_row).collect())
+        })
     }
 
     pub async fn member(&self, image_id: &str, member_id: &str) -> Result<Option<Member>, ImageError> {
-        let row = sqlx::query("SELECT * FROM image_members WHERE image_id = ? AND member = ?")
-            .bind(image_id)
-            .bind(member_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.as_ref().map(member_from_row))
+        with_pool!(&self.pool, |pool| {
+            let row = sqlx::query("SELECT * FROM image_members WHERE image_id = $1 AND member = $2")
+                .bind(image_id)
+                .bind(member_id)
+                .fetch_optional(pool)
+                .await?;
+            Ok(row.as_ref().map(member_from_row))
+        })
     }
 
     pub async fn add_member(&self, member: &Member) -> Result<(), ImageError> {
-        let res = sqlx::query(
-            "INSERT INTO image_members (image_id, member, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(&member.image_id)
-        .bind(&member.member_id)
-        .bind(member.status.as_str())
-        .bind(&member.created_at)
-        .bind(&member.updated_at)
-        .execute(&self.pool)
-        .await;
-        match res {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ImageError::Conflict(format!(
-                "Member {} already exists for image {}",
-                member.member_id, member.image_id
-            ))),
-            other => other.map(|_| ()).map_err(Into::into),
-        }
+        with_pool!(&self.pool, |pool| {
+            let res = sqlx::query(
+                "INSERT INTO image_members (image_id, member, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&member.image_id)
+            .bind(&member.member_id)
+            .bind(member.status.as_str())
+            .bind(&member.created_at)
+            .bind(&member.updated_at)
+            .execute(pool)
+            .await;
+            match res {
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ImageError::Conflict(format!(
+                    "Member {} already exists for image {}",
+                    member.member_id, member.image_id
+                ))),
+                other => other.map(|_| ()).map_err(Into::into),
+            }
+        })
     }
 
     pub async fn count_members(&self, image_id: &str) -> Result<u64, ImageError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM image_members WHERE image_id = ?")
-            .bind(image_id)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(n as u64)
+        with_pool!(&self.pool, |pool| {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM image_members WHERE image_id = $1")
+                .bind(image_id)
+                .fetch_one(pool)
+                .await?;
+            Ok(n as u64)
+        })
     }
 
     pub async fn set_member_status(
@@ -605,29 +652,35 @@ impl ImageDb {
         member_id: &str,
         status: MemberStatus,
     ) -> Result<bool, ImageError> {
-        Ok(
-            sqlx::query("UPDATE image_members SET status = ?, updated_at = ? WHERE image_id = ? AND member = ?")
+        with_pool!(&self.pool, |pool| {
+            Ok(
+                sqlx::query(
+                    "UPDATE image_members SET status = $1, updated_at = $2 WHERE image_id = $3 AND member = $4",
+                )
                 .bind(status.as_str())
                 .bind(crate::model::now_timestamp())
                 .bind(image_id)
                 .bind(member_id)
-                .execute(&self.pool)
+                .execute(pool)
                 .await?
                 .rows_affected()
-                == 1,
-        )
+                    == 1,
+            )
+        })
     }
 
     pub async fn remove_member(&self, image_id: &str, member_id: &str) -> Result<bool, ImageError> {
-        Ok(
-            sqlx::query("DELETE FROM image_members WHERE image_id = ? AND member = ?")
-                .bind(image_id)
-                .bind(member_id)
-                .execute(&self.pool)
-                .await?
-                .rows_affected()
-                == 1,
-        )
+        with_pool!(&self.pool, |pool| {
+            Ok(
+                sqlx::query("DELETE FROM image_members WHERE image_id = $1 AND member = $2")
+                    .bind(image_id)
+                    .bind(member_id)
+                    .execute(pool)
+                    .await?
+                    .rows_affected()
+                    == 1,
+            )
+        })
     }
 }
 
@@ -637,7 +690,11 @@ enum SortValue {
 }
 
 impl SortValue {
-    fn bind(self, qb: &mut QueryBuilder<'_, Sqlite>) {
+    fn bind<'a, DB: Database>(self, qb: &mut QueryBuilder<'a, DB>)
+    where
+        String: Encode<'a, DB> + Type<DB>,
+        i64: Encode<'a, DB> + Type<DB>,
+    {
         match self {
             SortValue::Text(s) => qb.push_bind(s),
             SortValue::Int(i) => qb.push_bind(i),
@@ -648,108 +705,120 @@ impl SortValue {
 /// Usage, staging and tasks.
 impl ImageDb {
     pub async fn usage(&self, owner: &str) -> Result<crate::quota::Usage, ImageError> {
-        let row = sqlx::query(
-            "SELECT COALESCE((SELECT SUM(i.size) FROM images i JOIN image_locations l ON l.image_id = i.id
-                              WHERE i.owner = ?1 AND i.status != 'deleted'), 0) AS size_bytes,
-                    COALESCE(SUM(CASE WHEN status IN ('uploading', 'importing') THEN staged_size END), 0) AS staged_bytes,
-                    COUNT(CASE WHEN status != 'deleted' THEN 1 END) AS count_total,
-                    COUNT(CASE WHEN status IN ('saving', 'uploading', 'importing') THEN 1 END) AS count_uploading
-             FROM images WHERE owner = ?1",
-        )
-        .bind(owner)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(crate::quota::Usage {
-            image_size_total: crate::quota::mib(row.get::<i64, _>("size_bytes").max(0) as u64),
-            image_stage_total: crate::quota::mib(row.get::<i64, _>("staged_bytes").max(0) as u64),
-            image_count_total: row.get("count_total"),
-            image_count_uploading: row.get("count_uploading"),
+        with_pool!(&self.pool, |pool| {
+            let row = sqlx::query(
+                "SELECT CAST(COALESCE((SELECT SUM(i.size) FROM images i JOIN image_locations l ON l.image_id = i.id
+                                  WHERE i.owner = $1 AND i.status != 'deleted'), 0) AS BIGINT) AS size_bytes,
+                        CAST(COALESCE(SUM(CASE WHEN status IN ('uploading', 'importing') THEN staged_size END), 0) AS BIGINT) AS staged_bytes,
+                        COUNT(CASE WHEN status != 'deleted' THEN 1 END) AS count_total,
+                        COUNT(CASE WHEN status IN ('saving', 'uploading', 'importing') THEN 1 END) AS count_uploading
+                 FROM images WHERE owner = $1",
+            )
+            .bind(owner)
+            .fetch_one(pool)
+            .await?;
+            Ok(crate::quota::Usage {
+                image_size_total: crate::quota::mib(row.get::<i64>("size_bytes").max(0) as u64),
+                image_stage_total: crate::quota::mib(row.get::<i64>("staged_bytes").max(0) as u64),
+                image_count_total: row.get("count_total"),
+                image_count_uploading: row.get("count_uploading"),
+            })
         })
     }
 
     pub async fn set_staged_size(&self, id: &str, size: Option<u64>) -> Result<(), ImageError> {
-        sqlx::query("UPDATE images SET staged_size = ? WHERE id = ?")
-            .bind(size.map(|s| s as i64))
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        with_pool!(&self.pool, |pool| {
+            sqlx::query("UPDATE images SET staged_size = $1 WHERE id = $2")
+                .bind(size.map(|s| s as i64))
+                .bind(id)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
     }
 
     pub async fn staged_size(&self, id: &str) -> Result<Option<u64>, ImageError> {
-        let v: Option<Option<i64>> = sqlx::query_scalar("SELECT staged_size FROM images WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(v.flatten().map(|s| s as u64))
+        with_pool!(&self.pool, |pool| {
+            let v: Option<Option<i64>> = sqlx::query_scalar("SELECT staged_size FROM images WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            Ok(v.flatten().map(|s| s as u64))
+        })
     }
 
     /// `from` → `active` with the data's facts, recording its location; false
     /// if the image left `from` meanwhile.
     pub async fn activate_from(&self, id: &str, from: ImageStatus, data: &UploadedData) -> Result<bool, ImageError> {
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE images SET status = 'active', size = ?, virtual_size = ?, checksum = ?, os_hash_algo = ?,
-                 os_hash_value = ?, staged_size = NULL, updated_at = ?
-             WHERE id = ? AND status = ?",
-        )
-        .bind(data.size as i64)
-        .bind(data.virtual_size.map(|v| v as i64))
-        .bind(&data.checksum)
-        .bind(&data.os_hash_algo)
-        .bind(&data.os_hash_value)
-        .bind(crate::model::now_timestamp())
-        .bind(id)
-        .bind(from.as_str())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if !done {
-            return Ok(false);
-        }
-        sqlx::query(
-            "INSERT INTO image_locations (image_id, store_id, location) VALUES (?, ?, ?)
-             ON CONFLICT (image_id, store_id) DO UPDATE SET location = excluded.location",
-        )
-        .bind(id)
-        .bind(&data.location.store_id)
-        .bind(&data.location.location)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(true)
+        with_pool!(&self.pool, |pool| {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE images SET status = 'active', size = $1, virtual_size = $2, checksum = $3, os_hash_algo = $4,
+                     os_hash_value = $5, staged_size = NULL, updated_at = $6
+                 WHERE id = $7 AND status = $8",
+            )
+            .bind(data.size as i64)
+            .bind(data.virtual_size.map(|v| v as i64))
+            .bind(&data.checksum)
+            .bind(&data.os_hash_algo)
+            .bind(&data.os_hash_value)
+            .bind(crate::model::now_timestamp())
+            .bind(id)
+            .bind(from.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if !done {
+                return Ok(false);
+            }
+            sqlx::query(
+                "INSERT INTO image_locations (image_id, store_id, location) VALUES ($1, $2, $3)
+                 ON CONFLICT (image_id, store_id) DO UPDATE SET location = excluded.location",
+            )
+            .bind(id)
+            .bind(&data.location.store_id)
+            .bind(&data.location.location)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(true)
+        })
     }
 
     /// Images whose staged data must survive (uploading or importing).
     pub async fn staged_image_ids(&self) -> Result<Vec<String>, ImageError> {
-        Ok(
-            sqlx::query_scalar("SELECT id FROM images WHERE status IN ('uploading', 'importing')")
-                .fetch_all(&self.pool)
-                .await?,
-        )
+        with_pool!(&self.pool, |pool| {
+            Ok(
+                sqlx::query_scalar("SELECT id FROM images WHERE status IN ('uploading', 'importing')")
+                    .fetch_all(pool)
+                    .await?,
+            )
+        })
     }
 
     pub async fn insert_task(&self, t: &crate::model::Task) -> Result<(), ImageError> {
-        sqlx::query(
-            "INSERT INTO tasks (id, type, status, owner, image_id, request_id, user_id, input, result, message, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&t.id)
-        .bind(&t.task_type)
-        .bind(&t.status)
-        .bind(&t.owner)
-        .bind(&t.image_id)
-        .bind(&t.request_id)
-        .bind(&t.user_id)
-        .bind(t.input.to_string())
-        .bind(t.result.as_ref().map(|r| r.to_string()))
-        .bind(&t.message)
-        .bind(&t.created_at)
-        .bind(&t.updated_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        with_pool!(&self.pool, |pool| {
+            sqlx::query(
+                "INSERT INTO tasks (id, type, status, owner, image_id, request_id, user_id, input, result, message, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .bind(&t.id)
+            .bind(&t.task_type)
+            .bind(&t.status)
+            .bind(&t.owner)
+            .bind(&t.image_id)
+            .bind(&t.request_id)
+            .bind(&t.user_id)
+            .bind(t.input.to_string())
+            .bind(t.result.as_ref().map(|r| r.to_string()))
+            .bind(&t.message)
+            .bind(&t.created_at)
+            .bind(&t.updated_at)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
     }
 
     pub async fn finish_task(
@@ -759,90 +828,104 @@ impl ImageDb {
         message: &str,
         result: Option<serde_json::Value>,
     ) -> Result<(), ImageError> {
-        sqlx::query("UPDATE tasks SET status = ?, message = ?, result = ?, updated_at = ? WHERE id = ?")
-            .bind(status)
-            .bind(message)
-            .bind(result.map(|r| r.to_string()))
-            .bind(crate::model::now_timestamp())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        with_pool!(&self.pool, |pool| {
+            sqlx::query("UPDATE tasks SET status = $1, message = $2, result = $3, updated_at = $4 WHERE id = $5")
+                .bind(status)
+                .bind(message)
+                .bind(result.map(|r| r.to_string()))
+                .bind(crate::model::now_timestamp())
+                .bind(id)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
     }
 
     pub async fn all_tasks(&self) -> Result<Vec<crate::model::Task>, ImageError> {
-        let rows = sqlx::query("SELECT * FROM tasks ORDER BY created_at DESC, id LIMIT 1000")
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(task_from_row).collect())
+        with_pool!(&self.pool, |pool| {
+            let rows = sqlx::query("SELECT * FROM tasks ORDER BY created_at DESC, id LIMIT 1000")
+                .fetch_all(pool)
+                .await?;
+            Ok(rows.iter().map(task_from_row).collect())
+        })
     }
 
     pub async fn tasks_for_image(&self, image_id: &str) -> Result<Vec<crate::model::Task>, ImageError> {
-        let rows = sqlx::query("SELECT * FROM tasks WHERE image_id = ? ORDER BY created_at, id")
-            .bind(image_id)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(task_from_row).collect())
+        with_pool!(&self.pool, |pool| {
+            let rows = sqlx::query("SELECT * FROM tasks WHERE image_id = $1 ORDER BY created_at, id")
+                .bind(image_id)
+                .fetch_all(pool)
+                .await?;
+            Ok(rows.iter().map(task_from_row).collect())
+        })
     }
 
     /// Tasks left `pending`/`processing` by a crash are failed at start-up.
     pub async fn fail_unfinished_tasks(&self) -> Result<u64, ImageError> {
-        Ok(sqlx::query(
-            "UPDATE tasks SET status = 'failure', message = 'Interrupted by a restart of the image service.', updated_at = ?
-             WHERE status IN ('pending', 'processing')",
-        )
-        .bind(crate::model::now_timestamp())
-        .execute(&self.pool)
-        .await?
-        .rows_affected())
+        with_pool!(&self.pool, |pool| {
+            Ok(sqlx::query(
+                "UPDATE tasks SET status = 'failure', message = 'Interrupted by a restart of the image service.', updated_at = $1
+                 WHERE status IN ('pending', 'processing')",
+            )
+            .bind(crate::model::now_timestamp())
+            .execute(pool)
+            .await?
+            .rows_affected())
+        })
     }
 }
 
 /// Metadata definitions.
 impl ImageDb {
     pub async fn ensure_resource_type(&self, name: &str) -> Result<(), ImageError> {
-        let now = crate::model::now_timestamp();
-        sqlx::query("INSERT OR IGNORE INTO metadef_resource_types (name, created_at, updated_at) VALUES (?, ?, ?)")
-            .bind(name)
-            .bind(&now)
-            .bind(&now)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        with_pool!(&self.pool, |pool| {
+            let now = crate::model::now_timestamp();
+            sqlx::query("INSERT INTO metadef_resource_types (name, created_at, updated_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                .bind(name)
+                .bind(&now)
+                .bind(&now)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
     }
 
     pub async fn resource_types(&self) -> Result<Vec<(String, String, String)>, ImageError> {
-        let rows = sqlx::query("SELECT name, created_at, updated_at FROM metadef_resource_types ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get("name"), r.get("created_at"), r.get("updated_at")))
-            .collect())
+        with_pool!(&self.pool, |pool| {
+            let rows = sqlx::query("SELECT name, created_at, updated_at FROM metadef_resource_types ORDER BY name")
+                .fetch_all(pool)
+                .await?;
+            Ok(rows
+                .iter()
+                .map(|r| (r.get("name"), r.get("created_at"), r.get("updated_at")))
+                .collect())
+        })
     }
 
     pub async fn insert_metadef_namespace(&self, ns: &crate::metadefs::Namespace) -> Result<(), ImageError> {
-        let res = sqlx::query(
-            "INSERT INTO metadef_namespaces (namespace, display_name, description, visibility, protected, owner, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&ns.namespace)
-        .bind(&ns.display_name)
-        .bind(&ns.description)
-        .bind(&ns.visibility)
-        .bind(ns.protected as i64)
-        .bind(&ns.owner)
-        .bind(&ns.created_at)
-        .bind(&ns.updated_at)
-        .execute(&self.pool)
-        .await;
-        match res {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ImageError::Conflict(format!(
-                "Metadata definition namespace={} already exists.",
-                ns.namespace
-            ))),
-            other => other.map(|_| ()).map_err(Into::into),
-        }
+        with_pool!(&self.pool, |pool| {
+            let res = sqlx::query(
+                "INSERT INTO metadef_namespaces (namespace, display_name, description, visibility, protected, owner, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&ns.namespace)
+            .bind(&ns.display_name)
+            .bind(&ns.description)
+            .bind(&ns.visibility)
+            .bind(ns.protected as i64)
+            .bind(&ns.owner)
+            .bind(&ns.created_at)
+            .bind(&ns.updated_at)
+            .execute(pool)
+            .await;
+            match res {
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ImageError::Conflict(format!(
+                    "Metadata definition namespace={} already exists.",
+                    ns.namespace
+                ))),
+                other => other.map(|_| ()).map_err(Into::into),
+            }
+        })
     }
 
     pub async fn update_metadef_namespace(
@@ -850,58 +933,66 @@ impl ImageDb {
         old_name: &str,
         ns: &crate::metadefs::Namespace,
     ) -> Result<(), ImageError> {
-        let res = sqlx::query(
-            "UPDATE metadef_namespaces SET namespace = ?, display_name = ?, description = ?, visibility = ?, protected = ?,
-                 owner = ?, updated_at = ? WHERE namespace = ?",
-        )
-        .bind(&ns.namespace)
-        .bind(&ns.display_name)
-        .bind(&ns.description)
-        .bind(&ns.visibility)
-        .bind(ns.protected as i64)
-        .bind(&ns.owner)
-        .bind(&ns.updated_at)
-        .bind(old_name)
-        .execute(&self.pool)
-        .await;
-        match res {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ImageError::Conflict(format!(
-                "Metadata definition namespace={} already exists.",
-                ns.namespace
-            ))),
-            other => other.map(|_| ()).map_err(Into::into),
-        }
+        with_pool!(&self.pool, |pool| {
+            let res = sqlx::query(
+                "UPDATE metadef_namespaces SET namespace = $1, display_name = $2, description = $3, visibility = $4, protected = $5,
+                     owner = $6, updated_at = $7 WHERE namespace = $8",
+            )
+            .bind(&ns.namespace)
+            .bind(&ns.display_name)
+            .bind(&ns.description)
+            .bind(&ns.visibility)
+            .bind(ns.protected as i64)
+            .bind(&ns.owner)
+            .bind(&ns.updated_at)
+            .bind(old_name)
+            .execute(pool)
+            .await;
+            match res {
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ImageError::Conflict(format!(
+                    "Metadata definition namespace={} already exists.",
+                    ns.namespace
+                ))),
+                other => other.map(|_| ()).map_err(Into::into),
+            }
+        })
     }
 
     pub async fn metadef_namespace(&self, name: &str) -> Result<Option<crate::metadefs::Namespace>, ImageError> {
-        let row = sqlx::query("SELECT * FROM metadef_namespaces WHERE namespace = ?")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.as_ref().map(namespace_from_row))
+        with_pool!(&self.pool, |pool| {
+            let row = sqlx::query("SELECT * FROM metadef_namespaces WHERE namespace = $1")
+                .bind(name)
+                .fetch_optional(pool)
+                .await?;
+            Ok(row.as_ref().map(namespace_from_row))
+        })
     }
 
     pub async fn metadef_namespaces(
         &self,
         resource_type: Option<&str>,
     ) -> Result<Vec<crate::metadefs::Namespace>, ImageError> {
-        let rows = sqlx::query(
-            "SELECT * FROM metadef_namespaces n WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM metadef_namespace_resource_types a
-                 WHERE a.namespace = n.namespace AND a.resource_type = ?1)) ORDER BY namespace",
-        )
-        .bind(resource_type)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(namespace_from_row).collect())
+        with_pool!(&self.pool, |pool| {
+            let rows = sqlx::query(
+                "SELECT * FROM metadef_namespaces n WHERE ($1 IS NULL OR EXISTS (SELECT 1 FROM metadef_namespace_resource_types a
+                     WHERE a.namespace = n.namespace AND a.resource_type = $1)) ORDER BY namespace",
+            )
+            .bind(resource_type)
+            .fetch_all(pool)
+            .await?;
+            Ok(rows.iter().map(namespace_from_row).collect())
+        })
     }
 
     pub async fn delete_metadef_namespace(&self, name: &str) -> Result<bool, ImageError> {
-        Ok(sqlx::query("DELETE FROM metadef_namespaces WHERE namespace = ?")
-            .bind(name)
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-            == 1)
+        with_pool!(&self.pool, |pool| {
+            Ok(sqlx::query("DELETE FROM metadef_namespaces WHERE namespace = $1")
+                .bind(name)
+                .execute(pool)
+                .await?
+                .rows_affected()
+                == 1)
+        })
     }
 
     pub async fn insert_association(
@@ -909,55 +1000,62 @@ impl ImageDb {
         namespace: &str,
         a: &crate::metadefs::Association,
     ) -> Result<(), ImageError> {
-        let res = sqlx::query(
-            "INSERT INTO metadef_namespace_resource_types (namespace, resource_type, prefix, properties_target, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(namespace)
-        .bind(&a.resource_type)
-        .bind(&a.prefix)
-        .bind(&a.properties_target)
-        .bind(&a.created_at)
-        .bind(&a.updated_at)
-        .execute(&self.pool)
-        .await;
-        match res {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ImageError::Conflict(format!(
-                "The metadata definition resource-type association of resource-type={} to namespace={namespace}, already exists.",
-                a.resource_type
-            ))),
-            other => other.map(|_| ()).map_err(Into::into),
-        }
+        with_pool!(&self.pool, |pool| {
+            let res = sqlx::query(
+                "INSERT INTO metadef_namespace_resource_types (namespace, resource_type, prefix, properties_target, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(namespace)
+            .bind(&a.resource_type)
+            .bind(&a.prefix)
+            .bind(&a.properties_target)
+            .bind(&a.created_at)
+            .bind(&a.updated_at)
+            .execute(pool)
+            .await;
+            match res {
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ImageError::Conflict(format!(
+                    "The metadata definition resource-type association of resource-type={} to namespace={namespace}, already exists.",
+                    a.resource_type
+                ))),
+                other => other.map(|_| ()).map_err(Into::into),
+            }
+        })
     }
 
     pub async fn associations(&self, namespace: &str) -> Result<Vec<crate::metadefs::Association>, ImageError> {
-        let rows =
-            sqlx::query("SELECT * FROM metadef_namespace_resource_types WHERE namespace = ? ORDER BY resource_type")
-                .bind(namespace)
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(rows
-            .iter()
-            .map(|r| crate::metadefs::Association {
-                resource_type: r.get("resource_type"),
-                prefix: r.get("prefix"),
-                properties_target: r.get("properties_target"),
-                created_at: r.get("created_at"),
-                updated_at: r.get("updated_at"),
-            })
-            .collect())
+        with_pool!(&self.pool, |pool| {
+            let rows = sqlx::query(
+                "SELECT * FROM metadef_namespace_resource_types WHERE namespace = $1 ORDER BY resource_type",
+            )
+            .bind(namespace)
+            .fetch_all(pool)
+            .await?;
+            Ok(rows
+                .iter()
+                .map(|r| crate::metadefs::Association {
+                    resource_type: r.get("resource_type"),
+                    prefix: r.get("prefix"),
+                    properties_target: r.get("properties_target"),
+                    created_at: r.get("created_at"),
+                    updated_at: r.get("updated_at"),
+                })
+                .collect())
+        })
     }
 
     pub async fn delete_association(&self, namespace: &str, resource_type: &str) -> Result<bool, ImageError> {
-        Ok(
-            sqlx::query("DELETE FROM metadef_namespace_resource_types WHERE namespace = ? AND resource_type = ?")
-                .bind(namespace)
-                .bind(resource_type)
-                .execute(&self.pool)
-                .await?
-                .rows_affected()
-                == 1,
-        )
+        with_pool!(&self.pool, |pool| {
+            Ok(
+                sqlx::query("DELETE FROM metadef_namespace_resource_types WHERE namespace = $1 AND resource_type = $2")
+                    .bind(namespace)
+                    .bind(resource_type)
+                    .execute(pool)
+                    .await?
+                    .rows_affected()
+                    == 1,
+            )
+        })
     }
 
     /// Creates or replaces an object, property or tag.
@@ -968,20 +1066,22 @@ impl ImageDb {
         name: &str,
         body: &serde_json::Value,
     ) -> Result<(), ImageError> {
-        let now = crate::model::now_timestamp();
-        sqlx::query(
-            "INSERT INTO metadef_items (namespace, kind, name, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-             ON CONFLICT (namespace, kind, name) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-        )
-        .bind(namespace)
-        .bind(kind)
-        .bind(name)
-        .bind(body.to_string())
-        .bind(&now)
-        .bind(&now)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        with_pool!(&self.pool, |pool| {
+            let now = crate::model::now_timestamp();
+            sqlx::query(
+                "INSERT INTO metadef_items (namespace, kind, name, body, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (namespace, kind, name) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+            )
+            .bind(namespace)
+            .bind(kind)
+            .bind(name)
+            .bind(body.to_string())
+            .bind(&now)
+            .bind(&now)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
     }
 
     pub async fn rename_metadef_item(
@@ -991,28 +1091,33 @@ impl ImageDb {
         old: &str,
         new: &str,
     ) -> Result<(), ImageError> {
-        let res = sqlx::query("UPDATE metadef_items SET name = ? WHERE namespace = ? AND kind = ? AND name = ?")
-            .bind(new)
-            .bind(namespace)
-            .bind(kind)
-            .bind(old)
-            .execute(&self.pool)
-            .await;
-        match res {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ImageError::Conflict(format!(
-                "A metadata definition {kind} with name={new} already exists in namespace={namespace}."
-            ))),
-            other => other.map(|_| ()).map_err(Into::into),
-        }
+        with_pool!(&self.pool, |pool| {
+            let res =
+                sqlx::query("UPDATE metadef_items SET name = $1 WHERE namespace = $2 AND kind = $3 AND name = $4")
+                    .bind(new)
+                    .bind(namespace)
+                    .bind(kind)
+                    .bind(old)
+                    .execute(pool)
+                    .await;
+            match res {
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ImageError::Conflict(format!(
+                    "A metadata definition {kind} with name={new} already exists in namespace={namespace}."
+                ))),
+                other => other.map(|_| ()).map_err(Into::into),
+            }
+        })
     }
 
     pub async fn metadef_items(&self, namespace: &str, kind: &str) -> Result<Vec<crate::metadefs::Item>, ImageError> {
-        let rows = sqlx::query("SELECT * FROM metadef_items WHERE namespace = ? AND kind = ? ORDER BY name")
-            .bind(namespace)
-            .bind(kind)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(item_from_row).collect())
+        with_pool!(&self.pool, |pool| {
+            let rows = sqlx::query("SELECT * FROM metadef_items WHERE namespace = $1 AND kind = $2 ORDER BY name")
+                .bind(namespace)
+                .bind(kind)
+                .fetch_all(pool)
+                .await?;
+            Ok(rows.iter().map(item_from_row).collect())
+        })
     }
 
     pub async fn metadef_item(
@@ -1021,13 +1126,15 @@ impl ImageDb {
         kind: &str,
         name: &str,
     ) -> Result<Option<crate::metadefs::Item>, ImageError> {
-        let row = sqlx::query("SELECT * FROM metadef_items WHERE namespace = ? AND kind = ? AND name = ?")
-            .bind(namespace)
-            .bind(kind)
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.as_ref().map(item_from_row))
+        with_pool!(&self.pool, |pool| {
+            let row = sqlx::query("SELECT * FROM metadef_items WHERE namespace = $1 AND kind = $2 AND name = $3")
+                .bind(namespace)
+                .bind(kind)
+                .bind(name)
+                .fetch_optional(pool)
+                .await?;
+            Ok(row.as_ref().map(item_from_row))
+        })
     }
 
     pub async fn delete_metadef_items(
@@ -1036,41 +1143,43 @@ impl ImageDb {
         kind: &str,
         name: Option<&str>,
     ) -> Result<u64, ImageError> {
-        Ok(
-            sqlx::query("DELETE FROM metadef_items WHERE namespace = ?1 AND kind = ?2 AND (?3 IS NULL OR name = ?3)")
-                .bind(namespace)
-                .bind(kind)
-                .bind(name)
-                .execute(&self.pool)
-                .await?
-                .rows_affected(),
-        )
+        with_pool!(&self.pool, |pool| {
+            Ok(sqlx::query(
+                "DELETE FROM metadef_items WHERE namespace = $1 AND kind = $2 AND ($3 IS NULL OR name = $3)",
+            )
+            .bind(namespace)
+            .bind(kind)
+            .bind(name)
+            .execute(pool)
+            .await?
+            .rows_affected())
+        })
     }
 }
 
-fn namespace_from_row(r: &SqliteRow) -> crate::metadefs::Namespace {
+fn namespace_from_row(r: &impl MetaRow) -> crate::metadefs::Namespace {
     crate::metadefs::Namespace {
         namespace: r.get("namespace"),
         display_name: r.get("display_name"),
         description: r.get("description"),
         visibility: r.get("visibility"),
-        protected: r.get::<i64, _>("protected") != 0,
+        protected: r.get::<i64>("protected") != 0,
         owner: r.get("owner"),
         created_at: r.get("created_at"),
         updated_at: r.get("updated_at"),
     }
 }
 
-fn item_from_row(r: &SqliteRow) -> crate::metadefs::Item {
+fn item_from_row(r: &impl MetaRow) -> crate::metadefs::Item {
     crate::metadefs::Item {
         name: r.get("name"),
-        body: serde_json::from_str(&r.get::<String, _>("body")).unwrap_or(serde_json::Value::Null),
+        body: serde_json::from_str(&r.get::<String>("body")).unwrap_or(serde_json::Value::Null),
         created_at: r.get("created_at"),
         updated_at: r.get("updated_at"),
     }
 }
 
-fn task_from_row(r: &SqliteRow) -> crate::model::Task {
+fn task_from_row(r: &impl MetaRow) -> crate::model::Task {
     crate::model::Task {
         id: r.get("id"),
         task_type: r.get("type"),
@@ -1079,9 +1188,9 @@ fn task_from_row(r: &SqliteRow) -> crate::model::Task {
         image_id: r.get("image_id"),
         request_id: r.get("request_id"),
         user_id: r.get("user_id"),
-        input: serde_json::from_str(&r.get::<String, _>("input")).unwrap_or_default(),
+        input: serde_json::from_str(&r.get::<String>("input")).unwrap_or_default(),
         result: r
-            .get::<Option<String>, _>("result")
+            .get::<Option<String>>("result")
             .and_then(|s| serde_json::from_str(&s).ok()),
         message: r.get("message"),
         created_at: r.get("created_at"),
@@ -1092,15 +1201,17 @@ fn task_from_row(r: &SqliteRow) -> crate::model::Task {
 /// Properties the service keeps for itself (Glance's reserved `os_glance_*`).
 impl ImageDb {
     pub async fn set_property(&self, image_id: &str, name: &str, value: &str) -> Result<(), ImageError> {
-        sqlx::query(
-            "INSERT INTO image_properties (image_id, name, value) VALUES (?, ?, ?)
-             ON CONFLICT (image_id, name) DO UPDATE SET value = excluded.value",
-        )
-        .bind(image_id)
-        .bind(name)
-        .bind(value)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        with_pool!(&self.pool, |pool| {
+            sqlx::query(
+                "INSERT INTO image_properties (image_id, name, value) VALUES ($1, $2, $3)
+                 ON CONFLICT (image_id, name) DO UPDATE SET value = excluded.value",
+            )
+            .bind(image_id)
+            .bind(name)
+            .bind(value)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
     }
 }

@@ -244,7 +244,7 @@ fn check_tag(tag: &str) -> Result<(), ImageError> {
 
 impl ImageService {
     pub async fn open(
-        pool: sqlx::SqlitePool,
+        pool: glint_metadata::MetadataPool,
         backends: ImageBackends,
         limits: ImageLimits,
         import: ImportConfig,

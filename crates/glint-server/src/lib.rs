@@ -23,8 +23,8 @@ use glint_image::quota::LimitSource;
 use glint_image::service::{ImageBackends, ImportConfig};
 use glint_image::web_download::WebDownloadPolicy;
 use glint_image::{ImageLimits, ImageService};
+use glint_metadata::MetadataPool;
 use glint_store::FsStore;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use thiserror::Error;
 use tokio::net::TcpListener;
 
@@ -32,8 +32,8 @@ use tokio::net::TcpListener;
 pub enum ServerError {
     #[error("data directory {path}: {source}")]
     DataDir { path: PathBuf, source: std::io::Error },
-    #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Database(#[from] glint_metadata::MetadataError),
     #[error("identity: {0}")]
     Identity(#[from] IdentityError),
     #[error("image: {0}")]
@@ -49,6 +49,11 @@ pub enum ServerError {
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; `None`: SQLite in the data dir.
+    pub database_url: Option<String>,
+    /// The Fernet key repository; `None`: `<data-dir>/fernet-keys`. Nodes
+    /// sharing a database share this directory too.
+    pub fernet_keys_dir: Option<PathBuf>,
     /// Base URL clients reach this server at, without a trailing slash.
     pub public_url: String,
     /// `None`: keep the existing admin password, or generate one on first start.
@@ -76,6 +81,8 @@ impl ServeConfig {
     pub fn new(data_dir: impl Into<PathBuf>, public_url: impl Into<String>) -> Self {
         Self {
             data_dir: data_dir.into(),
+            database_url: None,
+            fernet_keys_dir: None,
             public_url: public_url.into().trim_end_matches('/').to_owned(),
             admin_password: None,
             region: "RegionOne".into(),
@@ -332,31 +339,30 @@ impl LocalTokens {
     }
 }
 
-/// The SQLite database in the data dir, created if missing.
-async fn open_database(dir: &Path) -> Result<sqlx::SqlitePool, ServerError> {
+/// The metadata database: `config.database_url`, or SQLite in the data dir.
+async fn open_database(config: &ServeConfig) -> Result<MetadataPool, ServerError> {
+    let dir = &config.data_dir;
     std::fs::create_dir_all(dir).map_err(data_dir_error(dir))?;
-    let options = SqliteConnectOptions::new()
-        .filename(dir.join("glint.sqlite"))
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        .busy_timeout(std::time::Duration::from_secs(10));
-    Ok(SqlitePoolOptions::new()
-        .max_connections(8)
-        .connect_with(options)
-        .await?)
+    Ok(match &config.database_url {
+        Some(url) => MetadataPool::connect(url).await?,
+        None => MetadataPool::open_sqlite(&dir.join("glint.sqlite")).await?,
+    })
 }
 
-fn fernet_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("fernet-keys")
+/// Where the Fernet keys live: `config.fernet_keys_dir` (shared by all
+/// nodes, like Keystone's key repository), or `<data-dir>/fernet-keys`.
+fn fernet_dir(config: &ServeConfig) -> PathBuf {
+    config
+        .fernet_keys_dir
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join("fernet-keys"))
 }
 
 /// `glint admin bootstrap`: what `keystone-manage bootstrap` does, on the
 /// data dir, without serving. Returns the admin password when it was set.
 pub async fn admin_bootstrap(config: &ServeConfig) -> Result<Option<String>, ServerError> {
-    let pool = open_database(&config.data_dir).await?;
-    let identity = IdentityService::open(pool, &fernet_dir(&config.data_dir), IdentityConfig::default()).await?;
+    let pool = open_database(config).await?;
+    let identity = IdentityService::open(pool, &fernet_dir(config), IdentityConfig::default()).await?;
     let outcome = identity
         .bootstrap(&BootstrapSpec {
             admin_password: config.admin_password.clone(),
@@ -372,11 +378,8 @@ pub async fn admin_bootstrap(config: &ServeConfig) -> Result<Option<String>, Ser
 
 /// `glint admin fernet-rotate`; running servers pick the keys up within
 /// [`KEY_RELOAD_INTERVAL`].
-pub fn fernet_rotate(data_dir: &Path, max_active_keys: usize) -> Result<u32, ServerError> {
-    Ok(glint_identity::token::rotate_keys(
-        &fernet_dir(data_dir),
-        max_active_keys,
-    )?)
+pub fn fernet_rotate(keys_dir: &Path, max_active_keys: usize) -> Result<u32, ServerError> {
+    Ok(glint_identity::token::rotate_keys(keys_dir, max_active_keys)?)
 }
 
 /// How often a running server re-reads its Fernet key directory.
@@ -392,7 +395,7 @@ fn data_dir_error(path: &Path) -> impl FnOnce(std::io::Error) -> ServerError + '
 impl App {
     pub async fn open(config: ServeConfig) -> Result<Self, ServerError> {
         let dir = &config.data_dir;
-        let pool = open_database(dir).await?;
+        let pool = open_database(&config).await?;
         let (identity, outcome, validator, limits): (_, _, Arc<dyn TokenValidator>, Arc<dyn LimitSource>) =
             match &config.external_identity {
                 Some(external) => {
@@ -405,7 +408,7 @@ impl App {
                 None => {
                     let identity = IdentityService::open(
                         pool.clone(),
-                        &fernet_dir(dir),
+                        &fernet_dir(&config),
                         IdentityConfig {
                             token_ttl: chrono::Duration::from_std(config.token_ttl)
                                 .unwrap_or(chrono::Duration::hours(1)),

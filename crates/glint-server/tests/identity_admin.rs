@@ -789,7 +789,7 @@ async fn unified_limits() {
 async fn fernet_rotation_keeps_tokens_valid() {
     let s = TestServer::start().await;
     let before = s.admin_token().await;
-    glint_server::fernet_rotate(s.dir.path(), 3).unwrap();
+    glint_server::fernet_rotate(&s.dir.path().join("fernet-keys"), 3).unwrap();
     s.identity.reload_keys().unwrap();
     assert_eq!(
         s.image_req(Method::GET, "/v2/images", &before)
@@ -808,8 +808,8 @@ async fn fernet_rotation_keeps_tokens_valid() {
             .status(),
         200
     );
-    glint_server::fernet_rotate(s.dir.path(), 3).unwrap();
-    glint_server::fernet_rotate(s.dir.path(), 3).unwrap();
+    glint_server::fernet_rotate(&s.dir.path().join("fernet-keys"), 3).unwrap();
+    glint_server::fernet_rotate(&s.dir.path().join("fernet-keys"), 3).unwrap();
     s.identity.reload_keys().unwrap();
     assert_eq!(
         s.image_req(Method::GET, "/v2/images", &before)

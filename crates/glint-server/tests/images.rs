@@ -994,3 +994,57 @@ async fn large_upload_streams_and_hashes() {
     assert_eq!(shown["checksum"], hex::encode(md5.finalize()));
     assert_eq!(shown["os_hash_value"], hex::encode(sha.finalize()));
 }
+
+/// State changes are decided by the database (conditional updates), not by
+/// in-process locks, so they also hold across nodes sharing PostgreSQL: of
+/// concurrent uploads exactly one is kept, of concurrent deletes exactly one
+/// answers 204.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_uploads_and_deletes_have_exactly_one_winner() {
+    let s = TestServer::start().await;
+    let admin = s.admin_token().await;
+    let image = s.create_image(&admin, raw_image("race")).await;
+    let id = image["id"].as_str().unwrap().to_owned();
+    let bodies: Vec<Vec<u8>> = (0..8u8).map(|n| vec![n; 256 * 1024]).collect();
+    let uploads = bodies.iter().map(|body| s.upload(&admin, &id, body));
+    let statuses: Vec<u16> = futures_util::future::join_all(uploads)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(statuses.iter().filter(|&&c| c == 204).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|&c| c == 204 || c == 409), "{statuses:?}");
+
+    let shown = body_json(
+        s.image_req(Method::GET, &format!("/v2/images/{id}"), &admin)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(shown["status"], "active");
+    let data = s
+        .image_req(Method::GET, &format!("/v2/images/{id}/file"), &admin)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(
+        bodies.iter().any(|b| b[..] == data[..]),
+        "the download is one whole upload"
+    );
+    assert_eq!(shown["checksum"], hex::encode(md5::Md5::digest(&data)));
+    assert_eq!(s.store_files().len(), 1, "the losers' bytes left the store");
+
+    let deletes = (0..8).map(|_| s.image_req(Method::DELETE, &format!("/v2/images/{id}"), &admin).send());
+    let statuses: Vec<u16> = futures_util::future::join_all(deletes)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    assert_eq!(statuses.iter().filter(|&&c| c == 204).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|&c| c == 204 || c == 404), "{statuses:?}");
+    assert!(s.store_files().is_empty(), "the image's bytes left the store");
+}

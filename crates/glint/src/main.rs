@@ -17,6 +17,8 @@ struct ServeArgs {
     /// Where the database, Fernet keys and image files live.
     #[arg(long, default_value = "./glint-data", env = "GLINT_DATA_DIR")]
     data_dir: PathBuf,
+    #[command(flatten)]
+    shared: SharedState,
     /// Base URL clients reach this server at (default: http://<listen>).
     #[arg(long, env = "GLINT_PUBLIC_URL")]
     public_url: Option<String>,
@@ -59,6 +61,25 @@ struct ServeArgs {
     identity_domain: String,
 }
 
+/// What several nodes share: the metadata database and the Fernet keys.
+#[derive(clap::Args)]
+struct SharedState {
+    /// Metadata database: `postgres://USER:PASSWORD@HOST:PORT/DB` or `sqlite://PATH`
+    /// (default: SQLite in the data dir).
+    #[arg(long = "database", env = "GLINT_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Fernet key repository shared by all nodes (default: <data-dir>/fernet-keys).
+    #[arg(long = "fernet-keys", env = "GLINT_FERNET_KEYS")]
+    fernet_keys_dir: Option<PathBuf>,
+}
+
+impl SharedState {
+    fn apply(self, config: &mut glint_server::ServeConfig) {
+        config.database_url = self.database_url;
+        config.fernet_keys_dir = self.fernet_keys_dir;
+    }
+}
+
 fn parse_store(s: &str) -> Result<(String, glint_server::StoreSpec), String> {
     let (id, spec) = s.split_once('=').ok_or_else(|| format!("expected ID=WHERE, got {s}"))?;
     let valid = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
@@ -92,6 +113,8 @@ enum AdminCommand {
     Bootstrap {
         #[arg(long, default_value = "./glint-data", env = "GLINT_DATA_DIR")]
         data_dir: PathBuf,
+        #[command(flatten)]
+        shared: SharedState,
         /// The admin password to set (default: keep it, or generate one for a new admin).
         #[arg(long, env = "GLINT_ADMIN_PASSWORD")]
         bootstrap_password: Option<String>,
@@ -105,6 +128,9 @@ enum AdminCommand {
     FernetRotate {
         #[arg(long, default_value = "./glint-data", env = "GLINT_DATA_DIR")]
         data_dir: PathBuf,
+        /// The key repository (default: <data-dir>/fernet-keys).
+        #[arg(long = "fernet-keys", env = "GLINT_FERNET_KEYS")]
+        fernet_keys_dir: Option<PathBuf>,
         #[arg(long, default_value_t = 3)]
         max_active_keys: usize,
     },
@@ -149,6 +175,7 @@ async fn serve_async(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> 
     let bound = listener.local_addr()?;
     let public_url = args.public_url.unwrap_or_else(|| format!("http://{bound}"));
     let mut config = glint_server::ServeConfig::new(&args.data_dir, public_url);
+    args.shared.apply(&mut config);
     config.admin_password = std::env::var("GLINT_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
     config.web_download_hosts = args.web_download_allow;
     config.web_download_allow_private = args.web_download_allow_private;
@@ -187,11 +214,13 @@ fn run_admin(command: AdminCommand) -> ExitCode {
     let result: Result<(), Box<dyn std::error::Error>> = match command {
         AdminCommand::Bootstrap {
             data_dir,
+            shared,
             bootstrap_password,
             public_url,
             region,
         } => {
             let mut config = glint_server::ServeConfig::new(&data_dir, public_url);
+            shared.apply(&mut config);
             config.admin_password = bootstrap_password.filter(|p| !p.is_empty());
             config.region = region;
             tokio::runtime::Builder::new_current_thread()
@@ -206,10 +235,14 @@ fn run_admin(command: AdminCommand) -> ExitCode {
         }
         AdminCommand::FernetRotate {
             data_dir,
+            fernet_keys_dir,
             max_active_keys,
-        } => glint_server::fernet_rotate(&data_dir, max_active_keys)
-            .map(|primary| println!("fernet-rotate: key {primary} is now the primary key"))
-            .map_err(Into::into),
+        } => glint_server::fernet_rotate(
+            &fernet_keys_dir.unwrap_or_else(|| data_dir.join("fernet-keys")),
+            max_active_keys,
+        )
+        .map(|primary| println!("fernet-rotate: key {primary} is now the primary key"))
+        .map_err(Into::into),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -20,6 +20,34 @@ pub struct TestServer {
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
+/// With `GLINT_TEST_DATABASE_URL=postgres://…` set, every test server gets a
+/// fresh PostgreSQL database (kept across a restart on the same data dir);
+/// otherwise SQLite in the data dir.
+pub async fn test_database(data_dir: &std::path::Path) -> Option<String> {
+    let admin_url = std::env::var("GLINT_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    let remembered = data_dir.join("test-database-url");
+    if let Ok(url) = std::fs::read_to_string(&remembered) {
+        return Some(url);
+    }
+    let name = format!("glint_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = glint_metadata::MetadataPool::connect(&admin_url)
+        .await
+        .expect("connect to GLINT_TEST_DATABASE_URL");
+    glint_metadata::with_pool!(&admin, |pool| {
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(pool)
+            .await
+            .expect("create test database");
+    });
+    admin.close().await;
+    let (base, _) = admin_url.rsplit_once('/').expect("database URL ends in /DBNAME");
+    let url = format!("{base}/{name}");
+    std::fs::write(&remembered, &url).expect("remember test database");
+    Some(url)
+}
+
 impl TestServer {
     pub async fn start() -> Self {
         Self::start_with(|_| {}).await
@@ -34,6 +62,7 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let mut config = ServeConfig::new(dir.path(), &url);
+        config.database_url = test_database(dir.path()).await;
         config.admin_password = Some(ADMIN_PASSWORD.into());
         tune(&mut config);
         let app = App::open(config).await.expect("open app");
