@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test Glint has: formatting, clippy, the Rust test suites, the Python client
 # suites against a real `glint serve` (and the CLI suite also against genuine Keystone +
-# Glance), and the real Swift/S3/Keystone engine scenarios.
+# Glance), the real Swift/S3/Keystone engine scenarios, and the scale-out runs on
+# PostgreSQL + Swift and PostgreSQL + Ceph RGW (two nodes included).
 #
 #   scripts/test.sh
 #
@@ -36,6 +37,7 @@ step clients bash scripts/test-clients.sh
 step cli bash scripts/test-cli.sh
 step cli-reference env GLINT_CLI_REFERENCE=1 bash scripts/test-cli.sh -k reference
 step object-stores bash tests/engines/object-stores.sh
+step scale-out bash tests/engines/scale-out.sh
 step swift-keystone bash tests/engines/swift-keystone.sh
 step external-keystone bash tests/engines/external-keystone.sh
 
@@ -44,4 +46,4 @@ if [ "${#failed[@]}" -gt 0 ]; then
     echo "scripts/test.sh: FAILED steps: ${failed[*]}"
     exit 1
 fi
-echo "scripts/test.sh: all steps ok (fmt, clippy, cargo test, acceptance, clients, cli, cli-reference, object-stores, swift-keystone, external-keystone)"
+echo "scripts/test.sh: all steps ok (fmt, clippy, cargo test, acceptance, clients, cli, cli-reference, object-stores, scale-out, swift-keystone, external-keystone)"

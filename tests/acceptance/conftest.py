@@ -30,6 +30,8 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT / "tests"))
+import glint_backends  # noqa: E402  (tests/glint_backends.py)
 STARTUP_TIMEOUT_S = 60
 CLI_TIMEOUT_S = 180
 
@@ -192,6 +194,7 @@ def start_glint(data_dir: Path, log_path: Path, password: str | None,
         "--listen", f"127.0.0.1:{port}",
         "--data-dir", str(data_dir),
         "--public-url", base_url,
+        *glint_backends.serve_args(data_dir),
     ]
     started = time.monotonic()
     with open(log_path, "ab") as log:

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import _http_status, response_content_types
+import glint_backends
+from conftest import _glint_bin as glint_bin, _http_status, response_content_types
 
 IMAGE_NAME = "cirros"
 VIRTUAL_SIZE = 64 * 1024 * 1024  # a 64M qcow2, as `qemu-img create -f qcow2 x.qcow2 64M`
@@ -88,18 +89,9 @@ def _field(image: dict, key: str):
     return props[key]
 
 
-def _store_files(images_dir: Path, image_id: str) -> list[Path]:
-    """Files under <data-dir>/images/ that belong to `image_id` (the filesystem store keeps
-    one file per image, named after its id; work-in-progress files live in dot-dirs)."""
-    if not images_dir.is_dir():
-        return []
-    keys = {image_id, image_id.replace("-", "")}
-    return sorted(
-        p for p in images_dir.rglob("*")
-        if p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(images_dir).parts)
-        and any(k in p.name for k in keys)
-    )
+def _store_files(glint, image_id: str) -> list[str]:
+    """Objects of the server's store that belong to `image_id` (whatever the store is)."""
+    return glint_backends.store_objects(glint_bin(), glint.data_dir, image_id)
 
 
 def _json(res) -> object:
@@ -278,12 +270,10 @@ def test_image_show_by_id(openstack, image_id):
 
 
 def test_store_holds_exactly_the_uploaded_bytes(glint, image_id, cirros_file):
-    files = _store_files(glint.images_dir, image_id)
-    assert len(files) == 1, (
-        f"expected one store file for {image_id} under {glint.images_dir}, found {files}; "
-        f"contents: {sorted(str(p) for p in glint.images_dir.rglob('*'))}"
-    )
-    assert files[0].read_bytes() == cirros_file.read_bytes()
+    files = _store_files(glint, image_id)
+    assert len(files) == 1, f"expected one store object for {image_id}, found {files}"
+    stored = glint_backends.store_bytes(glint_bin(), glint.data_dir, files[0])
+    assert stored == cirros_file.read_bytes()
 
 
 def test_image_save_returns_uploaded_bytes(openstack, image_id, cirros_file, workdir):
@@ -332,7 +322,7 @@ def test_image_get_by_unknown_id_is_html_404_like_glance(deleted):
 
 def test_image_delete_removes_store_file(glint, deleted, image_id):
     assert deleted.returncode == 0, deleted.describe()
-    leftover = _store_files(glint.images_dir, image_id)
+    leftover = _store_files(glint, image_id)
     assert leftover == [], f"store still holds {leftover} after delete"
 
 
@@ -409,8 +399,9 @@ def test_protected_image_cannot_be_deleted(glint, openstack, protected):
     # ...and nothing was removed.
     again = _json(openstack("image", "show", image["id"], "-f", "json"))
     assert again["status"] == "active" and again["protected"] is True, again
-    files = _store_files(glint.images_dir, image["id"])
-    assert len(files) == 1 and files[0].read_bytes() == path.read_bytes(), files
+    files = _store_files(glint, image["id"])
+    assert len(files) == 1, files
+    assert glint_backends.store_bytes(glint_bin(), glint.data_dir, files[0]) == path.read_bytes()
 
 
 def test_protected_image_delete_message_without_debug(openstack, protected):

@@ -42,6 +42,8 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT / "tests"))
+import glint_backends  # noqa: E402  (tests/glint_backends.py)
 STARTUP_TIMEOUT_S = 60
 CLI_TIMEOUT_S = 180
 REFSTACK_TOOLS = (REPO_ROOT / ".." / "shared" / "tools" / "refstack").resolve()
@@ -228,7 +230,8 @@ def _start_glint(base: Path) -> Cloud:
     env.setdefault("RUST_LOG", "info")
     log_path = base / "glint.log"
     cmd = [str(binary), "serve", "--listen", f"127.0.0.1:{port}",
-           "--data-dir", str(base / "data"), "--public-url", base_url]
+           "--data-dir", str(base / "data"), "--public-url", base_url,
+           *glint_backends.serve_args(base / "data")]
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)

@@ -34,6 +34,8 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT / "tests"))
+import glint_backends  # noqa: E402  (tests/glint_backends.py)
 STARTUP_TIMEOUT_S = 60
 CLI_TIMEOUT_S = 180
 
@@ -140,7 +142,8 @@ def glint(tmp_path_factory) -> Glint:
     env["GLINT_ADMIN_PASSWORD"] = password
     env.setdefault("RUST_LOG", "info")
     cmd = [str(binary), "serve", "--listen", f"127.0.0.1:{port}",
-           "--data-dir", str(data_dir), "--public-url", base_url]
+           "--data-dir", str(data_dir), "--public-url", base_url,
+           *glint_backends.serve_args(data_dir)]
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)

@@ -15,6 +15,10 @@ use crate::ImageError;
 #[derive(Clone)]
 pub struct ImageDb {
     pool: MetadataPool,
+    /// This node's id, recorded on in-flight work (saving, importing,
+    /// deleting, tasks) so that only this node recovers it after a crash;
+    /// other nodes sharing the database leave it alone.
+    worker: String,
 }
 
 /// The bytes of a completed upload, recorded when the image becomes active.
@@ -129,14 +133,14 @@ macro_rules! write_tags_and_properties {
 }
 
 impl ImageDb {
-    pub async fn new(pool: MetadataPool) -> Result<Self, ImageError> {
+    pub async fn new(pool: MetadataPool, worker: String) -> Result<Self, ImageError> {
         pool.migrate(
             sqlx::migrate!("./migrations/sqlite"),
             sqlx::migrate!("./migrations/postgres"),
         )
         .await
         .map_err(|e| ImageError::Internal(e.to_string()))?;
-        Ok(Self { pool })
+        Ok(Self { pool, worker })
     }
 
     pub async fn insert(&self, image: &Image) -> Result<(), ImageError> {
@@ -467,14 +471,17 @@ impl ImageDb {
     pub async fn transition(&self, id: &str, from: ImageStatus, to: ImageStatus) -> Result<bool, ImageError> {
         with_pool!(&self.pool, |pool| {
             Ok(
-                sqlx::query("UPDATE images SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
-                    .bind(to.as_str())
-                    .bind(crate::model::now_timestamp())
-                    .bind(id)
-                    .bind(from.as_str())
-                    .execute(pool)
-                    .await?
-                    .rows_affected()
+                sqlx::query(
+                    "UPDATE images SET status = $1, updated_at = $2, worker = $5 WHERE id = $3 AND status = $4",
+                )
+                .bind(to.as_str())
+                .bind(crate::model::now_timestamp())
+                .bind(id)
+                .bind(from.as_str())
+                .bind(&self.worker)
+                .execute(pool)
+                .await?
+                .rows_affected()
                     == 1,
             )
         })
@@ -489,10 +496,12 @@ impl ImageDb {
     pub async fn mark_deleted(&self, id: &str) -> Result<bool, ImageError> {
         with_pool!(&self.pool, |pool| {
             Ok(sqlx::query(
-                "UPDATE images SET status = 'deleted', updated_at = $1 WHERE id = $2 AND status != 'deleted' AND protected = 0",
+                "UPDATE images SET status = 'deleted', updated_at = $1, worker = $3
+                 WHERE id = $2 AND status != 'deleted' AND protected = 0",
             )
             .bind(crate::model::now_timestamp())
             .bind(id)
+            .bind(&self.worker)
             .execute(pool)
             .await?
             .rows_affected()
@@ -511,12 +520,17 @@ impl ImageDb {
         })
     }
 
-    /// Images left mid-operation by a crash: deleted-but-not-purged, saving and importing.
+    /// Images this node left mid-operation by a crash: deleted-but-not-purged,
+    /// saving and importing.
     pub async fn unfinished(&self) -> Result<Vec<Image>, ImageError> {
         with_pool!(&self.pool, |pool| {
-            let rows = sqlx::query("SELECT * FROM images i WHERE status IN ('deleted', 'saving', 'importing')")
-                .fetch_all(pool)
-                .await?;
+            let rows = sqlx::query(
+                "SELECT * FROM images i WHERE status IN ('deleted', 'saving', 'importing')
+                   AND (worker IS NULL OR worker = $1)",
+            )
+            .bind(&self.worker)
+            .fetch_all(pool)
+            .await?;
             let mut images = rows.iter().map(image_from_row).collect::<Result<Vec<_>, _>>()?;
             self.attach_tags_and_properties(&mut images).await?;
             Ok(images)
@@ -800,8 +814,9 @@ impl ImageDb {
     pub async fn insert_task(&self, t: &crate::model::Task) -> Result<(), ImageError> {
         with_pool!(&self.pool, |pool| {
             sqlx::query(
-                "INSERT INTO tasks (id, type, status, owner, image_id, request_id, user_id, input, result, message, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                "INSERT INTO tasks (id, type, status, owner, image_id, request_id, user_id, input, result, message, created_at,
+                                    updated_at, worker)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
             .bind(&t.id)
             .bind(&t.task_type)
@@ -815,6 +830,7 @@ impl ImageDb {
             .bind(&t.message)
             .bind(&t.created_at)
             .bind(&t.updated_at)
+            .bind(&self.worker)
             .execute(pool)
             .await?;
             Ok(())
@@ -860,14 +876,15 @@ impl ImageDb {
         })
     }
 
-    /// Tasks left `pending`/`processing` by a crash are failed at start-up.
+    /// Tasks this node left `pending`/`processing` by a crash are failed at start-up.
     pub async fn fail_unfinished_tasks(&self) -> Result<u64, ImageError> {
         with_pool!(&self.pool, |pool| {
             Ok(sqlx::query(
                 "UPDATE tasks SET status = 'failure', message = 'Interrupted by a restart of the image service.', updated_at = $1
-                 WHERE status IN ('pending', 'processing')",
+                 WHERE status IN ('pending', 'processing') AND (worker IS NULL OR worker = $2)",
             )
             .bind(crate::model::now_timestamp())
+            .bind(&self.worker)
             .execute(pool)
             .await?
             .rows_affected())

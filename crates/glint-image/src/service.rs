@@ -149,6 +149,8 @@ pub struct ImageBackends {
     pub default_store: String,
     pub staging: Arc<dyn StoreBackend>,
     pub quotas: Option<Arc<dyn LimitSource>>,
+    /// This node's stable id (see `ImageDb`): several nodes may share the database.
+    pub node_id: String,
 }
 
 /// Operator settings for interoperable import.
@@ -249,7 +251,7 @@ impl ImageService {
         limits: ImageLimits,
         import: ImportConfig,
     ) -> Result<Arc<Self>, ImageError> {
-        let db = ImageDb::new(pool).await?;
+        let db = ImageDb::new(pool, backends.node_id.clone()).await?;
         let default_store = backends
             .stores
             .iter()

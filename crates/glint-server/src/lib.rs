@@ -349,6 +349,54 @@ async fn open_database(config: &ServeConfig) -> Result<MetadataPool, ServerError
     })
 }
 
+/// The store `spec` names, as store `id`.
+pub fn open_store(id: &str, spec: &StoreSpec) -> Result<Arc<dyn glint_store::StoreBackend>, ServerError> {
+    Ok(match spec {
+        StoreSpec::Fs(path) => Arc::new(FsStore::open(id, path.clone())?),
+        StoreSpec::Swift(swift) => Arc::new(glint_store::swift::SwiftStore::new(id.to_owned(), swift.clone())?),
+        StoreSpec::S3(s3) => Arc::new(glint_store::s3::S3Store::new(id.to_owned(), s3.clone())?),
+    })
+}
+
+/// `glint admin store-list`: every object in a store, as image locations.
+pub async fn store_list(id: &str, spec: &StoreSpec) -> Result<Vec<String>, ServerError> {
+    Ok(open_store(id, spec)?.list().await?)
+}
+
+/// `glint admin store-get`: one object's bytes, streamed to `out`.
+pub async fn store_get(
+    id: &str,
+    spec: &StoreSpec,
+    location: &str,
+    out: &mut (impl tokio::io::AsyncWrite + Unpin),
+) -> Result<u64, ServerError> {
+    use futures_util::StreamExt;
+    use tokio::io::AsyncWriteExt;
+    let mut stream = open_store(id, spec)?.get(location, None).await?;
+    let mut written = 0;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(glint_store::StoreError::Io)?;
+        out.write_all(&chunk).await.map_err(glint_store::StoreError::Io)?;
+        written += chunk.len() as u64;
+    }
+    out.flush().await.map_err(glint_store::StoreError::Io)?;
+    Ok(written)
+}
+
+/// This node's id, made once and kept in the data dir (node-local state):
+/// after a crash a node recovers only the in-flight work it recorded.
+fn node_id(data_dir: &Path) -> Result<String, ServerError> {
+    let path = data_dir.join("node-id");
+    match std::fs::read_to_string(&path) {
+        Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_owned()),
+        _ => {
+            let id = uuid::Uuid::new_v4().simple().to_string();
+            std::fs::write(&path, &id).map_err(data_dir_error(&path))?;
+            Ok(id)
+        }
+    }
+}
+
 /// Where the Fernet keys live: `config.fernet_keys_dir` (shared by all
 /// nodes, like Keystone's key repository), or `<data-dir>/fernet-keys`.
 fn fernet_dir(config: &ServeConfig) -> PathBuf {
@@ -439,11 +487,7 @@ impl App {
             stores.push(Arc::new(FsStore::open("fs", dir.join("images"))?));
         }
         for (id, spec) in &config.stores {
-            stores.push(match spec {
-                StoreSpec::Fs(path) => Arc::new(FsStore::open(id.clone(), path.clone())?),
-                StoreSpec::Swift(swift) => Arc::new(glint_store::swift::SwiftStore::new(id.clone(), swift.clone())?),
-                StoreSpec::S3(s3) => Arc::new(glint_store::s3::S3Store::new(id.clone(), s3.clone())?),
-            });
+            stores.push(open_store(id, spec)?);
         }
         if config.trace {
             stores = stores.into_iter().map(traced).collect();
@@ -457,6 +501,7 @@ impl App {
             default_store,
             staging: Arc::new(FsStore::open("os_glance_staging_store", dir.join("staging"))?),
             quotas: config.enforce_quotas.then_some(limits),
+            node_id: node_id(dir)?,
         };
         let import = ImportConfig {
             web_download: WebDownloadPolicy {

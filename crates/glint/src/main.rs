@@ -104,7 +104,7 @@ enum Command {
     Serve(Box<ServeArgs>),
     /// Operator commands on a data dir (like keystone-manage).
     #[command(subcommand)]
-    Admin(AdminCommand),
+    Admin(Box<AdminCommand>),
 }
 
 #[derive(Subcommand)]
@@ -124,6 +124,19 @@ enum AdminCommand {
         #[arg(long, default_value = "RegionOne")]
         region: String,
     },
+    /// List the objects in a store (one image location per line), e.g. to audit it.
+    StoreList {
+        /// The store, as for `glint serve --store`.
+        #[arg(long = "store", value_parser = parse_store)]
+        store: (String, glint_server::StoreSpec),
+    },
+    /// Write one object of a store to stdout.
+    StoreGet {
+        #[arg(long = "store", value_parser = parse_store)]
+        store: (String, glint_server::StoreSpec),
+        /// The image location, as `store-list` prints it.
+        location: String,
+    },
     /// Rotate the Fernet keys as `keystone-manage fernet_rotate` does.
     FernetRotate {
         #[arg(long, default_value = "./glint-data", env = "GLINT_DATA_DIR")]
@@ -141,7 +154,7 @@ fn main() -> ExitCode {
     if args.get(1).is_some_and(|a| a == "serve" || a == "admin") {
         return match TopLevel::parse().command {
             Command::Serve(serve_args) => serve(*serve_args),
-            Command::Admin(admin) => run_admin(admin),
+            Command::Admin(admin) => run_admin(*admin),
         };
     }
     let code = glint_cli::run_client(args.into_iter().skip(1).collect());
@@ -233,6 +246,24 @@ fn run_admin(command: AdminCommand) -> ExitCode {
                     None => println!("bootstrap: nothing to change"),
                 })
         }
+        AdminCommand::StoreList { store: (id, spec) } => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(Into::into)
+            .and_then(|rt| rt.block_on(glint_server::store_list(&id, &spec)).map_err(Into::into))
+            .map(|locations| locations.iter().for_each(|l| println!("{l}"))),
+        AdminCommand::StoreGet {
+            store: (id, spec),
+            location,
+        } => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(Into::into)
+            .and_then(|rt| {
+                rt.block_on(glint_server::store_get(&id, &spec, &location, &mut tokio::io::stdout()))
+                    .map_err(Into::into)
+            })
+            .map(|_| ()),
         AdminCommand::FernetRotate {
             data_dir,
             fernet_keys_dir,

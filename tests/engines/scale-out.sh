@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Scale-out: Glint's metadata on PostgreSQL and its images in Swift or S3 (Ceph RGW), all
+# real engines on loopback from ../shared/tools/engines/:
+#   1. the Rust server suite (crates/glint-server/tests) with every test on its own
+#      PostgreSQL database;
+#   2. two `glint serve` nodes on one PostgreSQL + one object store + one Fernet key
+#      repository (crates/glint-server/tests/two_nodes.rs), with Swift and with Ceph RGW;
+#   3. the python-openstackclient acceptance suite and the openstacksdk/glanceclient suite
+#      against `glint serve` on PostgreSQL + Swift, then on PostgreSQL + Ceph RGW.
+#
+#   tests/engines/scale-out.sh      (GLINT_BIN defaults to target/debug/glint; the Python
+#                                    suites reuse their venvs as scripts/test-*.sh do)
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+engines="${GLINT_ENGINES:-$repo/../shared/tools/engines}"
+export GLINT_BIN="${GLINT_BIN:-$repo/target/debug/glint}"
+work="$(mktemp -d)"
+export PG_BASE="$work/pg" PG_PORT="${PG_PORT:-54329}"
+export SWIFT_BASE="$work/swift" SWIFT_STORAGE=shm SWIFT_AUTH=tempauth
+export S3_BASE="$work/ceph"
+cleanup() {
+    bash "$engines/s3.sh" stop >/dev/null 2>&1 || true
+    bash "$engines/swift.sh" stop >/dev/null 2>&1 || true
+    bash "$engines/postgres.sh" stop >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+start() { # engine-script [args...]: start it, or show its log and fail
+    local log
+    log="$work/$(basename "$1" .sh)-start.log"
+    bash "$engines/$1" start "${@:2}" >"$log" 2>&1 || { tail -40 "$log"; exit 1; }
+}
+start postgres.sh
+start swift.sh
+APT_UPDATED=1 start s3.sh ceph
+pg_url="$(. "$PG_BASE/env" && echo "$DATABASE_URL")"
+swift_spec="$(set -a; . "$SWIFT_BASE/env"; python3 -c '
+import os, urllib.parse
+user = urllib.parse.quote(os.environ["ST_USER"], safe="")
+host = os.environ["ST_AUTH"].removeprefix("http://")
+print(f"swift=swift+tempauth://{user}:{os.environ[\"ST_KEY\"]}@{host}?container=glint-scale&segment_size=1048576")')"
+ceph_spec="$(set -a; . "$S3_BASE/env"; python3 -c '
+import os, urllib.parse
+key = urllib.parse.quote(os.environ["S3_ACCESS_KEY"], safe="")
+host = os.environ["S3_ENDPOINT"].removeprefix("http://")
+print(f"ceph=s3://{key}:{os.environ[\"S3_SECRET_KEY\"]}@{host}/glint-scale?region={os.environ[\"S3_REGION\"]}")')"
+export GLINT_TEST_DATABASE_URL="$pg_url"
+
+echo "== the Rust server suite on PostgreSQL"
+(cd "$repo" && cargo test -p glint-server --tests)
+
+for store in "$swift_spec" "$ceph_spec"; do
+    name="${store%%=*}"
+    echo "== two nodes on PostgreSQL + $name"
+    (cd "$repo" && GLINT_TEST_STORE="$store" cargo test -p glint-server --test two_nodes -- --ignored)
+    echo "== openstack acceptance suite on PostgreSQL + $name"
+    GLINT_TEST_STORE="$store" bash "$repo/scripts/test-acceptance.sh"
+    echo "== openstacksdk + glanceclient suite on PostgreSQL + $name"
+    GLINT_TEST_STORE="$store" bash "$repo/scripts/test-clients.sh"
+done
+echo "scale-out: all suites passed on PostgreSQL + Swift and PostgreSQL + Ceph RGW"
