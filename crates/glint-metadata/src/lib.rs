@@ -108,8 +108,56 @@ impl MetadataPool {
         Ok(())
     }
 
+    /// Serialises start-up work (migrations, bootstrap, catalogue loading)
+    /// across nodes sharing a PostgreSQL database: held by one node at a
+    /// time, so their check-then-insert steps cannot race. A no-op on SQLite
+    /// (one process per database file).
+    pub async fn startup_lock(&self) -> Result<StartupLock, MetadataError> {
+        match self {
+            Self::Sqlite(_) => Ok(StartupLock { conn: None }),
+            Self::Postgres(pool) => {
+                let mut conn = pool.acquire().await?;
+                sqlx::query("SELECT pg_advisory_lock($1)")
+                    .bind(STARTUP_LOCK_KEY)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(StartupLock { conn: Some(conn) })
+            }
+        }
+    }
+
     pub async fn close(&self) {
         with_pool!(self, |pool| pool.close().await)
+    }
+}
+
+/// An arbitrary constant naming Glint's start-up advisory lock.
+const STARTUP_LOCK_KEY: i64 = 0x676c_696e_7400_0001;
+
+/// Held from [`MetadataPool::startup_lock`] until [`StartupLock::release`].
+pub struct StartupLock {
+    conn: Option<sqlx::pool::PoolConnection<Postgres>>,
+}
+
+impl StartupLock {
+    pub async fn release(mut self) -> Result<(), MetadataError> {
+        if let Some(mut conn) = self.conn.take() {
+            sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(STARTUP_LOCK_KEY)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for StartupLock {
+    /// Not released (start-up failed): close the session rather than return
+    /// it to the pool, which drops the lock on the server.
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            drop(conn.detach());
+        }
     }
 }
 

@@ -410,6 +410,7 @@ fn fernet_dir(config: &ServeConfig) -> PathBuf {
 /// data dir, without serving. Returns the admin password when it was set.
 pub async fn admin_bootstrap(config: &ServeConfig) -> Result<Option<String>, ServerError> {
     let pool = open_database(config).await?;
+    let lock = pool.startup_lock().await?;
     let identity = IdentityService::open(pool, &fernet_dir(config), IdentityConfig::default()).await?;
     let outcome = identity
         .bootstrap(&BootstrapSpec {
@@ -418,6 +419,7 @@ pub async fn admin_bootstrap(config: &ServeConfig) -> Result<Option<String>, Ser
             public_url: config.public_url.clone(),
         })
         .await?;
+    lock.release().await?;
     if let Some(password) = &outcome.admin_password {
         write_openrc(config, password)?;
     }
@@ -444,6 +446,8 @@ impl App {
     pub async fn open(config: ServeConfig) -> Result<Self, ServerError> {
         let dir = &config.data_dir;
         let pool = open_database(&config).await?;
+        // Nodes sharing a database take turns at migrations, bootstrap and catalogue loading.
+        let lock = pool.startup_lock().await?;
         let (identity, outcome, validator, limits): (_, _, Arc<dyn TokenValidator>, Arc<dyn LimitSource>) =
             match &config.external_identity {
                 Some(external) => {
@@ -511,6 +515,7 @@ impl App {
         };
         let images = ImageService::open(pool, backends, config.image_limits.clone(), import).await?;
         glint_image::metadefs::load_catalogue(images.db()).await?;
+        lock.release().await?;
         let orphans = images.recover().await?;
         if orphans > 0 {
             tracing::warn!(orphans, "removed image data no image pointed at");

@@ -218,3 +218,38 @@ async fn two_nodes_share_database_store_and_keys() {
     assert_eq!(statuses, [204, 404]);
     assert!(shared.objects_of(&slow_id).await.is_empty());
 }
+
+/// Nodes started at the same moment on an empty database take turns at migrations,
+/// bootstrap and catalogue loading (an advisory lock): all of them come up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: tests/engines/scale-out.sh"]
+async fn nodes_starting_together_on_an_empty_database() {
+    let first = tempfile::tempdir().unwrap();
+    let database = common::test_database(first.path())
+        .await
+        .expect("GLINT_TEST_DATABASE_URL must name a PostgreSQL server");
+    let keys = tempfile::tempdir().unwrap();
+    let tune = |c: &mut ServeConfig| {
+        c.database_url = Some(database.clone());
+        c.fernet_keys_dir = Some(keys.path().to_owned());
+    };
+    let (a, b, c) = tokio::join!(
+        TestServer::start_in(first, tune),
+        TestServer::start_with(tune),
+        TestServer::start_with(tune),
+    );
+    let token = a.admin_token().await;
+    for node in [&a, &b, &c] {
+        let res = node
+            .image_req(Method::GET, "/v2/metadefs/namespaces", &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let namespaces = body_json(res).await["namespaces"].as_array().unwrap().len();
+        assert!(
+            namespaces >= 8,
+            "the catalogue was loaded once, completely: {namespaces}"
+        );
+    }
+}
