@@ -6,7 +6,8 @@
 #   2. two `glint serve` nodes on one PostgreSQL + one object store + one Fernet key
 #      repository (crates/glint-server/tests/two_nodes.rs), with Swift and with Ceph RGW;
 #   3. the python-openstackclient acceptance suite and the openstacksdk/glanceclient suite
-#      against `glint serve` on PostgreSQL + Swift, then on PostgreSQL + Ceph RGW.
+#      against `glint serve` on PostgreSQL + Swift, then on PostgreSQL + Ceph RGW, and the
+#      differential CLI suite on PostgreSQL + Ceph RGW.
 #
 #   tests/engines/scale-out.sh      (GLINT_BIN defaults to target/debug/glint; the Python
 #                                    suites reuse their venvs as scripts/test-*.sh do)
@@ -16,6 +17,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 engines="${GLINT_ENGINES:-$repo/../shared/tools/engines}"
 export GLINT_BIN="${GLINT_BIN:-$repo/target/debug/glint}"
 work="$(mktemp -d)"
+chmod 755 "$work"   # PostgreSQL runs as the postgres user and must reach $work/pg
 export PG_BASE="$work/pg" PG_PORT="${PG_PORT:-54329}"
 export SWIFT_BASE="$work/swift" SWIFT_STORAGE=shm SWIFT_AUTH=tempauth
 export S3_BASE="$work/ceph"
@@ -36,16 +38,13 @@ start postgres.sh
 start swift.sh
 APT_UPDATED=1 start s3.sh ceph
 pg_url="$(. "$PG_BASE/env" && echo "$DATABASE_URL")"
-swift_spec="$(set -a; . "$SWIFT_BASE/env"; python3 -c '
-import os, urllib.parse
-user = urllib.parse.quote(os.environ["ST_USER"], safe="")
-host = os.environ["ST_AUTH"].removeprefix("http://")
-print(f"swift=swift+tempauth://{user}:{os.environ[\"ST_KEY\"]}@{host}?container=glint-scale&segment_size=1048576")')"
-ceph_spec="$(set -a; . "$S3_BASE/env"; python3 -c '
-import os, urllib.parse
-key = urllib.parse.quote(os.environ["S3_ACCESS_KEY"], safe="")
-host = os.environ["S3_ENDPOINT"].removeprefix("http://")
-print(f"ceph=s3://{key}:{os.environ[\"S3_SECRET_KEY\"]}@{host}/glint-scale?region={os.environ[\"S3_REGION\"]}")')"
+urlenc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+# shellcheck disable=SC1091
+swift_spec="$(set -a; . "$SWIFT_BASE/env"
+    echo "swift=swift+tempauth://$(urlenc "$ST_USER"):$ST_KEY@${ST_AUTH#http://}?container=glint-scale&segment_size=1048576")"
+# shellcheck disable=SC1091
+ceph_spec="$(set -a; . "$S3_BASE/env"
+    echo "ceph=s3://$(urlenc "$S3_ACCESS_KEY"):$S3_SECRET_KEY@${S3_ENDPOINT#http://}/glint-scale?region=$S3_REGION")"
 export GLINT_TEST_DATABASE_URL="$pg_url"
 
 echo "== the Rust server suite on PostgreSQL"
@@ -60,4 +59,7 @@ for store in "$swift_spec" "$ceph_spec"; do
     echo "== openstacksdk + glanceclient suite on PostgreSQL + $name"
     GLINT_TEST_STORE="$store" bash "$repo/scripts/test-clients.sh"
 done
+# The differential CLI suite (openstack vs glint, ~5 min) once, on the S3 configuration.
+echo "== differential CLI suite on PostgreSQL + ceph"
+GLINT_TEST_STORE="$ceph_spec" bash "$repo/scripts/test-cli.sh"
 echo "scale-out: all suites passed on PostgreSQL + Swift and PostgreSQL + Ceph RGW"

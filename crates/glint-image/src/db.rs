@@ -132,6 +132,20 @@ macro_rules! write_tags_and_properties {
     }};
 }
 
+/// Refreshes `images.copies` (how many stores hold the image) inside the
+/// transaction that changed its locations: usage sums `size * copies` from
+/// one covering index instead of joining every location on each create.
+macro_rules! count_copies {
+    ($tx:expr, $id:expr) => {
+        sqlx::query(
+            "UPDATE images SET copies = (SELECT COUNT(*) FROM image_locations WHERE image_id = $1) WHERE id = $1",
+        )
+        .bind($id)
+        .execute($tx)
+        .await?;
+    };
+}
+
 impl ImageDb {
     pub async fn new(pool: MetadataPool, worker: String) -> Result<Self, ImageError> {
         pool.migrate(
@@ -557,6 +571,7 @@ impl ImageDb {
 
     pub async fn add_location(&self, id: &str, location: &Location) -> Result<(), ImageError> {
         with_pool!(&self.pool, |pool| {
+            let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO image_locations (image_id, store_id, location) VALUES ($1, $2, $3)
                  ON CONFLICT (image_id, store_id) DO UPDATE SET location = excluded.location",
@@ -564,8 +579,10 @@ impl ImageDb {
             .bind(id)
             .bind(&location.store_id)
             .bind(&location.location)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            count_copies!(&mut *tx, id);
+            tx.commit().await?;
             Ok(())
         })
     }
@@ -573,16 +590,20 @@ impl ImageDb {
     /// Removes one store's copy unless it is the last one; false when it was the last or absent.
     pub async fn remove_location(&self, id: &str, store_id: &str) -> Result<bool, ImageError> {
         with_pool!(&self.pool, |pool| {
-            Ok(sqlx::query(
+            let mut tx = pool.begin().await?;
+            let removed = sqlx::query(
                 "DELETE FROM image_locations WHERE image_id = $1 AND store_id = $2
                    AND (SELECT COUNT(*) FROM image_locations WHERE image_id = $1) > 1",
             )
             .bind(id)
             .bind(store_id)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected()
-                == 1)
+                == 1;
+            count_copies!(&mut *tx, id);
+            tx.commit().await?;
+            Ok(removed)
         })
     }
 
@@ -721,8 +742,7 @@ impl ImageDb {
     pub async fn usage(&self, owner: &str) -> Result<crate::quota::Usage, ImageError> {
         with_pool!(&self.pool, |pool| {
             let row = sqlx::query(
-                "SELECT CAST(COALESCE((SELECT SUM(i.size) FROM images i JOIN image_locations l ON l.image_id = i.id
-                                  WHERE i.owner = $1 AND i.status != 'deleted'), 0) AS BIGINT) AS size_bytes,
+                "SELECT CAST(COALESCE(SUM(CASE WHEN status != 'deleted' THEN size * copies END), 0) AS BIGINT) AS size_bytes,
                         CAST(COALESCE(SUM(CASE WHEN status IN ('uploading', 'importing') THEN staged_size END), 0) AS BIGINT) AS staged_bytes,
                         COUNT(CASE WHEN status != 'deleted' THEN 1 END) AS count_total,
                         COUNT(CASE WHEN status IN ('saving', 'uploading', 'importing') THEN 1 END) AS count_uploading
@@ -795,6 +815,7 @@ impl ImageDb {
             .bind(&data.location.location)
             .execute(&mut *tx)
             .await?;
+            count_copies!(&mut *tx, id);
             tx.commit().await?;
             Ok(true)
         })

@@ -263,7 +263,16 @@ impl S3Store {
             .bucket
             .upload_part(Some(&self.credentials), key, number, upload_id)
             .sign(SIGNATURE_LIFETIME);
-        let res = self.http.put(url).body(body).send().await.map_err(io)?;
+        // Explicit, because an empty body would otherwise go without one and
+        // Ceph RGW answers 411 (an empty image sent with an unknown size).
+        let res = self
+            .http
+            .put(url)
+            .header(reqwest::header::CONTENT_LENGTH, body.len())
+            .body(body)
+            .send()
+            .await
+            .map_err(io)?;
         if !res.status().is_success() {
             return Err(io(format!("S3 part {number} of {key} failed: {}", res.status())));
         }

@@ -54,6 +54,18 @@ async fn multipart_for_unknown_sizes() {
     assert!(got == bytes, "multipart object reads back whole");
     s.delete("big").await.unwrap();
     assert!(s.list().await.unwrap().is_empty());
+
+    // An empty body of unknown size (`openstack image create` reading an empty stdin)
+    // is one empty part.
+    let (data, _) = chunks(0, 1 << 20);
+    let unknown = WriteLimits {
+        expected_size: None,
+        max_size: u64::MAX,
+    };
+    let blob = s.put("empty", data, unknown).await.unwrap();
+    assert_eq!(blob.size, 0);
+    assert!(read_all(s.get("empty", None).await.unwrap()).await.is_empty());
+    s.delete("empty").await.unwrap();
 }
 
 #[tokio::test]

@@ -1,0 +1,95 @@
+//! Quota usage straight from `ImageDb` on a real SQLite file: copies in several stores
+//! count once per store (as Glance counts locations), staged bytes and uploading images
+//! are counted apart.
+
+use std::collections::BTreeMap;
+
+use glint_image::db::{ImageDb, UploadedData};
+use glint_image::model::{now_timestamp, Image, ImageStatus, Location, Visibility};
+use glint_metadata::MetadataPool;
+
+const MIB: u64 = 1 << 20;
+
+fn queued(id: &str, owner: &str) -> Image {
+    let now = now_timestamp();
+    Image {
+        id: id.into(),
+        name: Some(id.into()),
+        status: ImageStatus::Queued,
+        visibility: Visibility::Private,
+        disk_format: Some("raw".into()),
+        container_format: Some("bare".into()),
+        size: None,
+        virtual_size: None,
+        checksum: None,
+        os_hash_algo: None,
+        os_hash_value: None,
+        protected: false,
+        os_hidden: false,
+        min_disk: 0,
+        min_ram: 0,
+        owner: Some(owner.into()),
+        created_at: now.clone(),
+        updated_at: now,
+        tags: vec![],
+        properties: BTreeMap::new(),
+        locations: vec![],
+    }
+}
+
+fn location(store: &str, id: &str) -> Location {
+    Location {
+        store_id: store.into(),
+        location: format!("{store}/{id}"),
+    }
+}
+
+#[tokio::test]
+async fn usage_counts_every_copy_and_only_live_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = MetadataPool::open_sqlite(&dir.path().join("glint.sqlite"))
+        .await
+        .unwrap();
+    let db = ImageDb::new(pool, "node-a".into()).await.unwrap();
+
+    for id in ["a", "b", "c"] {
+        db.insert(&queued(id, "p1")).await.unwrap();
+    }
+    db.insert(&queued("other", "p2")).await.unwrap();
+    let data = |id: &str, size: u64| UploadedData {
+        size,
+        virtual_size: None,
+        checksum: "x".into(),
+        os_hash_algo: "sha512".into(),
+        os_hash_value: "y".into(),
+        location: location("fast", id),
+    };
+    assert!(db
+        .transition("a", ImageStatus::Queued, ImageStatus::Saving)
+        .await
+        .unwrap());
+    assert!(db.activate("a", &data("a", 3 * MIB)).await.unwrap());
+    assert!(db
+        .transition("b", ImageStatus::Queued, ImageStatus::Saving)
+        .await
+        .unwrap());
+
+    let u = db.usage("p1").await.unwrap();
+    assert_eq!(
+        (u.image_size_total, u.image_count_total, u.image_count_uploading),
+        (3, 3, 1)
+    );
+
+    // A second copy counts again; removing it gives it back.
+    db.add_location("a", &location("cheap", "a")).await.unwrap();
+    assert_eq!(db.usage("p1").await.unwrap().image_size_total, 6);
+    assert!(db.remove_location("a", "cheap").await.unwrap());
+    assert_eq!(db.usage("p1").await.unwrap().image_size_total, 3);
+    assert!(!db.remove_location("a", "fast").await.unwrap(), "the last copy stays");
+
+    // Deleted images count for nothing; other owners are apart.
+    assert!(db.mark_deleted("a").await.unwrap());
+    let u = db.usage("p1").await.unwrap();
+    assert_eq!((u.image_size_total, u.image_count_total), (0, 2));
+    assert_eq!(db.usage("p2").await.unwrap().image_count_total, 1);
+}
