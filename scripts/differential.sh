@@ -57,8 +57,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Configured as the reference is: one named store (refstack's `enabled_backends = fs:file`,
+# so the multi-store API is on) and web-download offered (Glint needs an allow-list for it).
 GLINT_ADMIN_PASSWORD="$password" RUST_LOG="${RUST_LOG:-info}" "$GLINT_BIN" serve \
     --listen "127.0.0.1:$port" --data-dir "$work/data" \
+    --store "fs=$work/data/images" --web-download-allow download.cirros-cloud.net \
     --public-url "http://127.0.0.1:$port" >"$work/glint.log" 2>&1 &
 glint_pid=$!
 for _ in $(seq 300); do

@@ -36,6 +36,7 @@ step acceptance bash scripts/test-acceptance.sh
 step clients bash scripts/test-clients.sh
 step cli bash scripts/test-cli.sh
 step cli-reference env GLINT_CLI_REFERENCE=1 bash scripts/test-cli.sh -k reference
+step differential bash scripts/differential.sh
 step object-stores bash tests/engines/object-stores.sh
 step scale-out bash tests/engines/scale-out.sh
 step swift-keystone bash tests/engines/swift-keystone.sh
@@ -46,4 +47,4 @@ if [ "${#failed[@]}" -gt 0 ]; then
     echo "scripts/test.sh: FAILED steps: ${failed[*]}"
     exit 1
 fi
-echo "scripts/test.sh: all steps ok (fmt, clippy, cargo test, acceptance, clients, cli, cli-reference, object-stores, scale-out, swift-keystone, external-keystone)"
+echo "scripts/test.sh: all steps ok (fmt, clippy, cargo test, acceptance, clients, cli, cli-reference, differential, object-stores, scale-out, swift-keystone, external-keystone)"

@@ -247,7 +247,7 @@ pub fn schema(name: &str) -> Option<Value> {
         "first": {"type": "string"}, "next": {"type": "string"}, "schema": {"type": "string"}}, "links": [{"rel": "first", "href": "{first}"}, {"rel": "next", "href": "{next}"}, {"rel": "describedby", "href": "{schema}"}]})
     };
     Some(match name {
-        "namespace" => single("namespace", &namespace_props, json!(["namespace"])),
+        "namespace" => namespace_schema(stamp),
         "namespaces" => list(
             "namespaces",
             "namespaces",
@@ -268,6 +268,77 @@ pub fn schema(name: &str) -> Option<Value> {
             single("resource_type_association", &rta, json!(["name"])),
         ),
         _ => return None,
+    })
+}
+
+/// `/v2/schemas/metadefs/namespace`: a namespace with its properties, objects
+/// and tags inline, the property definition shared through `definitions`
+/// (the structure glanceclient reads; descriptions are Glint's).
+fn namespace_schema(stamp: Value) -> Value {
+    let text = |description: &str, max: u64| json!({"type": "string", "description": description, "maxLength": max});
+    let kinds = json!(["array", "boolean", "integer", "number", "object", "string", null]);
+    let property = json!({
+        "type": "object",
+        "additionalProperties": {
+            "type": "object",
+            "required": ["title", "type"],
+            "properties": {
+                "name": {"type": "string", "maxLength": 80},
+                "title": {"type": "string"},
+                "description": {"type": "string"},
+                "operators": {"type": "array", "items": {"type": "string"}},
+                "type": {"type": "string", "enum": kinds},
+                "required": {"$ref": "#/definitions/stringArray"},
+                "minimum": {"type": "number"},
+                "maximum": {"type": "number"},
+                "maxLength": {"$ref": "#/definitions/positiveInteger"},
+                "minLength": {"$ref": "#/definitions/positiveIntegerDefault0"},
+                "pattern": {"type": "string", "format": "regex"},
+                "enum": {"type": "array"},
+                "readonly": {"type": "boolean"},
+                "default": {},
+                "items": {"type": "object", "properties": {"type": {"type": "string", "enum": kinds}, "enum": {"type": "array"}}},
+                "maxItems": {"$ref": "#/definitions/positiveInteger"},
+                "minItems": {"$ref": "#/definitions/positiveIntegerDefault0"},
+                "uniqueItems": {"type": "boolean", "default": false},
+                "additionalItems": {"type": "boolean"}
+            }
+        }
+    });
+    let described = |description: &str| {
+        let mut v = stamp.clone();
+        v["description"] = json!(description);
+        v
+    };
+    json!({
+        "name": "namespace",
+        "properties": {
+            "namespace": text("Unique name of the namespace.", 80),
+            "display_name": text("Name shown to people instead of the namespace.", 80),
+            "description": text("What the namespace's definitions are for.", 500),
+            "visibility": {"type": "string", "description": "Who can see the namespace.", "enum": ["public", "private"]},
+            "protected": {"type": "boolean", "description": "Whether the namespace can be deleted."},
+            "owner": text("Project owning the namespace.", 255),
+            "created_at": described("When the namespace was created."),
+            "updated_at": described("When the namespace was last changed."),
+            "schema": {"readOnly": true, "type": "string"},
+            "self": {"readOnly": true, "type": "string"},
+            "resource_type_associations": {"type": "array", "items": {"type": "object", "properties": {
+                "name": {"type": "string"}, "prefix": {"type": "string"}, "properties_target": {"type": "string"}}}},
+            "properties": {"$ref": "#/definitions/property"},
+            "objects": {"type": "array", "items": {"type": "object", "properties": {
+                "name": {"type": "string"}, "description": {"type": "string"},
+                "required": {"$ref": "#/definitions/stringArray"}, "properties": {"$ref": "#/definitions/property"}}}},
+            "tags": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}}
+        },
+        "additionalProperties": false,
+        "definitions": {
+            "positiveInteger": {"type": "integer", "minimum": 0},
+            "positiveIntegerDefault0": {"allOf": [{"$ref": "#/definitions/positiveInteger"}, {"default": 0}]},
+            "stringArray": {"type": "array", "items": {"type": "string"}, "uniqueItems": true},
+            "property": property
+        },
+        "required": ["namespace"]
     })
 }
 

@@ -132,6 +132,7 @@ pub struct ImageService {
     db: ImageDb,
     /// Every configured store, in configuration order.
     stores: Vec<Arc<dyn StoreBackend>>,
+    multi_store: bool,
     /// Where data goes when the client names no store.
     default_store: Arc<dyn StoreBackend>,
     /// Where `PUT …/stage` keeps data until it is imported.
@@ -151,6 +152,9 @@ pub struct ImageBackends {
     pub quotas: Option<Arc<dyn LimitSource>>,
     /// This node's stable id (see `ImageDb`): several nodes may share the database.
     pub node_id: String,
+    /// The operator named the stores (Glance's `enabled_backends`): the
+    /// multi-store API (2.8+) is on, even with one store.
+    pub multi_store: bool,
 }
 
 /// Operator settings for interoperable import.
@@ -262,6 +266,7 @@ impl ImageService {
             })?;
         Ok(Arc::new(Self {
             db,
+            multi_store: backends.multi_store || backends.stores.len() > 1,
             stores: backends.stores,
             default_store,
             staging: backends.staging,
@@ -284,9 +289,9 @@ impl ImageService {
         &self.stores
     }
 
-    /// More than one store: the multi-store API (2.8+) is on.
+    /// Stores configured by name (or several): the multi-store API (2.8+) is on.
     pub fn multi_store(&self) -> bool {
-        self.stores.len() > 1
+        self.multi_store
     }
 
     fn store(&self, id: &str) -> Result<&Arc<dyn StoreBackend>, ImageError> {

@@ -506,6 +506,7 @@ impl App {
             staging: Arc::new(FsStore::open("os_glance_staging_store", dir.join("staging"))?),
             quotas: config.enforce_quotas.then_some(limits),
             node_id: node_id(dir)?,
+            multi_store: !config.stores.is_empty(),
         };
         let import = ImportConfig {
             web_download: WebDownloadPolicy {
