@@ -2,7 +2,8 @@
 # Scale-out: Glint's metadata on PostgreSQL and its images in Swift or S3 (Ceph RGW), all
 # real engines on loopback from ../shared/tools/engines/:
 #   1. the Rust server suite (crates/glint-server/tests) with every test on its own
-#      PostgreSQL database;
+#      PostgreSQL database: with the filesystem store, with Swift, with Ceph RGW (a container
+#      or bucket per test; the few tests of the embedded default configuration keep it);
 #   2. two `glint serve` nodes on one PostgreSQL + one object store + one Fernet key
 #      repository (crates/glint-server/tests/two_nodes.rs), with Swift and with Ceph RGW;
 #   3. the python-openstackclient acceptance suite and the openstacksdk/glanceclient suite
@@ -47,11 +48,13 @@ ceph_spec="$(set -a; . "$S3_BASE/env"
     echo "ceph=s3://$(urlenc "$S3_ACCESS_KEY"):$S3_SECRET_KEY@${S3_ENDPOINT#http://}/glint-scale?region=$S3_REGION")"
 export GLINT_TEST_DATABASE_URL="$pg_url"
 
-echo "== the Rust server suite on PostgreSQL"
+echo "== the Rust server suite on PostgreSQL (filesystem store)"
 (cd "$repo" && cargo test -p glint-server --tests)
 
 for store in "$swift_spec" "$ceph_spec"; do
     name="${store%%=*}"
+    echo "== the Rust server suite on PostgreSQL + $name"
+    (cd "$repo" && GLINT_TEST_STORE="$store" cargo test -p glint-server --tests)
     echo "== two nodes on PostgreSQL + $name"
     (cd "$repo" && GLINT_TEST_STORE="$store" cargo test -p glint-server --test two_nodes -- --ignored)
     echo "== openstack acceptance suite on PostgreSQL + $name"

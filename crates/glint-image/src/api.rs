@@ -526,9 +526,9 @@ async fn import(
     Path(id): Path<String>,
     headers: HeaderMap,
     request_id: Option<axum::Extension<RequestId>>,
-    body: Bytes,
+    raw: Bytes,
 ) -> ApiResult {
-    let body = parse_json(&body)?;
+    let body = parse_json(&raw)?;
     let name = body
         .pointer("/method/name")
         .and_then(Value::as_str)
@@ -569,6 +569,11 @@ async fn import(
     if let Some(store) = headers.get("x-image-meta-store").and_then(|v| v.to_str().ok()) {
         stores.push(store.to_owned());
     }
+    if matches!(method, ImportMethod::GlanceDirect) {
+        if let Some(host) = api.service.stage_host_elsewhere(&ctx, &id).await? {
+            return forward_import(&host, &id, &headers, raw).await;
+        }
+    }
     let flag = |key: &str, default: bool| body.get(key).and_then(Value::as_bool).unwrap_or(default);
     let request = ImportRequest {
         method,
@@ -580,6 +585,34 @@ async fn import(
         .import(&ctx, &id, request, request_id.map(|r| r.0 .0))
         .await?;
     Ok(StatusCode::ACCEPTED.into_response())
+}
+
+/// Sends a `glance-direct` import to the node holding the staged data, with
+/// the caller's token, and answers what that node answered.
+async fn forward_import(host: &str, id: &str, headers: &HeaderMap, body: Bytes) -> ApiResult {
+    let mut req = reqwest::Client::new()
+        .post(format!("{}/v2/images/{id}/import", host.trim_end_matches('/')))
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(body);
+    for name in ["x-auth-token", "x-image-meta-store", "x-openstack-request-id"] {
+        if let Some(v) = headers.get(name) {
+            req = req.header(name, v);
+        }
+    }
+    let res = req.send().await.map_err(|e| {
+        ImageError::Unavailable(format!("The node holding the staged data ({host}) is unreachable: {e}"))
+    })?;
+    let status = StatusCode::from_u16(res.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let content_type = res.headers().get(http::header::CONTENT_TYPE).cloned();
+    let bytes = res
+        .bytes()
+        .await
+        .map_err(|e| ImageError::Unavailable(format!("The node holding the staged data ({host}) failed: {e}")))?;
+    let mut out = (status, bytes).into_response();
+    if let Some(ct) = content_type {
+        out.headers_mut().insert(http::header::CONTENT_TYPE, ct);
+    }
+    Ok(out)
 }
 
 fn task_json(t: &Task) -> Value {

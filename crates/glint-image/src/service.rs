@@ -161,7 +161,16 @@ pub struct ImageBackends {
 #[derive(Debug, Clone, Default)]
 pub struct ImportConfig {
     pub web_download: WebDownloadPolicy,
+    /// This node's own image URL as other nodes reach it (Glance's
+    /// `worker_self_reference_url`), e.g. `http://10.0.0.5:5050/image`.
+    /// Staged data stays on the node that received it; with this set, the
+    /// image records it (`os_glance_stage_host`) and a `glance-direct`
+    /// import arriving at another node is forwarded here.
+    pub self_url: Option<String>,
 }
+
+/// The image property naming the node that holds an image's staged data.
+pub const STAGE_HOST_PROPERTY: &str = "os_glance_stage_host";
 
 /// How `POST …/import` was asked to get the data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -902,6 +911,9 @@ impl ImageService {
         match self.staging.put(id, data, limits).await {
             Ok(blob) => {
                 self.db.set_staged_size(id, Some(blob.size)).await?;
+                if let Some(url) = &self.import.self_url {
+                    self.db.set_property(id, STAGE_HOST_PROPERTY, url).await?;
+                }
                 Ok(())
             }
             Err(e) => {
@@ -911,6 +923,20 @@ impl ImageService {
                 Err(e.into())
             }
         }
+    }
+
+    /// Another node's image URL when `glance-direct` for image `id` must run
+    /// there (its staged data is on that node); `None`: here.
+    pub async fn stage_host_elsewhere(&self, ctx: &RequestContext, id: &str) -> Result<Option<String>, ImageError> {
+        let Some(me) = &self.import.self_url else {
+            return Ok(None);
+        };
+        let image = self.get(ctx, id).await?;
+        Ok(image
+            .properties
+            .get(STAGE_HOST_PROPERTY)
+            .filter(|host| *host != me && image.status == ImageStatus::Uploading)
+            .cloned())
     }
 
     /// `POST /v2/images/{id}/import`: validates, records a task and starts the

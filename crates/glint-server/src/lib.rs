@@ -73,6 +73,10 @@ pub struct ServeConfig {
     pub default_store: Option<String>,
     /// Print every request's internal calls as a Mermaid sequence diagram on stderr.
     pub trace: bool,
+    /// This node's own base URL as the other nodes reach it (Glance's
+    /// `worker_self_reference_url`): `glance-direct` imports are forwarded to
+    /// the node holding the staged data. `None`: a single node.
+    pub node_url: Option<String>,
     /// Trust this Keystone instead of serving Glint's own identity.
     pub external_identity: Option<keystone::ExternalIdentity>,
 }
@@ -95,6 +99,7 @@ impl ServeConfig {
             default_store: None,
             trace: false,
             external_identity: None,
+            node_url: None,
         }
     }
 }
@@ -513,6 +518,10 @@ impl App {
                 allowed_hosts: config.web_download_hosts.clone(),
                 allow_private: config.web_download_allow_private,
             },
+            self_url: config
+                .node_url
+                .as_ref()
+                .map(|u| format!("{}/image", u.trim_end_matches('/'))),
         };
         let images = ImageService::open(pool, backends, config.image_limits.clone(), import).await?;
         glint_image::metadefs::load_catalogue(images.db()).await?;

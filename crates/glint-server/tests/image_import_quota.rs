@@ -39,7 +39,8 @@ async fn tasks(s: &TestServer, token: &str, id: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn glance_direct_import() {
-    let s = TestServer::start().await;
+    // The embedded default (one unnamed store): no multi-store API, so no copy-image.
+    let s = TestServer::start_with(|c| c.stores.clear()).await;
     let admin = s.admin_token().await;
     let res = s
         .image_req(Method::POST, "/v2/images", &admin)
@@ -174,7 +175,7 @@ async fn failed_import_returns_to_queued_and_records_the_failure() {
         .as_str()
         .unwrap()
         .contains("Image disk_format qcow2 does not match stream data raw"));
-    assert!(s.store_files().is_empty());
+    assert!(s.store_files().await.is_empty());
 }
 
 /// A one-shot HTTP server on loopback serving `body`.
@@ -192,6 +193,7 @@ async fn web_download_from_an_allowed_host_only() {
     let s = TestServer::start_with(|c| {
         c.web_download_hosts = vec![origin.to_string()];
         c.web_download_allow_private = true;
+        c.stores.clear(); // the embedded default store: no copy-image in the list
     })
     .await;
     let admin = s.admin_token().await;

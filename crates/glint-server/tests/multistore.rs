@@ -173,7 +173,8 @@ async fn upload_copy_and_delete_across_stores() {
 
 #[tokio::test]
 async fn discovery_with_a_trailing_slash_and_upload_content_types() {
-    let s = TestServer::start().await;
+    // The embedded default (one unnamed store), whatever GLINT_TEST_STORE says.
+    let s = TestServer::start_with(|c| c.stores.clear()).await;
     for path in ["/identity/", "/image/"] {
         let res = s.http.get(format!("{}{path}", s.url)).send().await.unwrap();
         assert_eq!(res.status(), 300, "{path}");

@@ -41,6 +41,7 @@ impl Shared {
         move |c: &mut ServeConfig| {
             c.stores = vec![(self.store_id.clone(), self.store.clone())];
             c.fernet_keys_dir = Some(self.keys.path().to_owned());
+            c.node_url = Some(c.public_url.clone());
             if database.is_some() {
                 c.database_url = database;
             }
@@ -110,6 +111,56 @@ async fn two_nodes_share_database_store_and_keys() {
     assert_eq!(got.headers()["content-md5"], hex::encode(md5::Md5::digest(&bytes)));
     assert!(got.bytes().await.unwrap() == bytes, "B serves the bytes A stored");
     assert_eq!(shared.objects_of(&id).await.len(), 1, "one object in the shared store");
+
+    // Staged on A, imported through B: B forwards the import to A, which holds the data.
+    let staged = a
+        .create_image(
+            &token,
+            json!({"name": "staged", "disk_format": "raw", "container_format": "bare"}),
+        )
+        .await;
+    let staged_id = staged["id"].as_str().unwrap().to_owned();
+    let staged_bytes = data(1024 * 1024 + 5, 3);
+    let res = a
+        .image_req(Method::PUT, &format!("/v2/images/{staged_id}/stage"), &token)
+        .header("Content-Type", "application/octet-stream")
+        .body(staged_bytes.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let res = b
+        .image_req(Method::POST, &format!("/v2/images/{staged_id}/import"), &token)
+        .json(&json!({"method": {"name": "glance-direct"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202, "B accepts the import on A's behalf");
+    let mut status = String::new();
+    for _ in 0..200 {
+        let shown = body_json(
+            b.image_req(Method::GET, &format!("/v2/images/{staged_id}"), &token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        status = shown["status"].as_str().unwrap_or_default().to_owned();
+        if status == "active" || status == "queued" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "active", "imported from A's staging area");
+    let got = b
+        .image_req(Method::GET, &format!("/v2/images/{staged_id}/file"), &token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(got == staged_bytes, "the imported bytes are the staged ones");
 
     // Revoked on A: refused by B (which never cached it).
     let doomed = a.admin_token().await;

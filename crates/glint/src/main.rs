@@ -19,6 +19,8 @@ struct ServeArgs {
     data_dir: PathBuf,
     #[command(flatten)]
     shared: SharedState,
+    #[command(flatten)]
+    node: NodeUrl,
     /// Base URL clients reach this server at (default: http://<listen>).
     #[arg(long, env = "GLINT_PUBLIC_URL")]
     public_url: Option<String>,
@@ -71,6 +73,15 @@ struct SharedState {
     /// Fernet key repository shared by all nodes (default: <data-dir>/fernet-keys).
     #[arg(long = "fernet-keys", env = "GLINT_FERNET_KEYS")]
     fernet_keys_dir: Option<PathBuf>,
+}
+
+/// This node's own address, for the other nodes.
+#[derive(clap::Args)]
+struct NodeUrl {
+    /// This node's base URL as the other nodes reach it (like Glance's
+    /// worker_self_reference_url): glance-direct imports go to the node holding the staged data.
+    #[arg(long = "node-url", env = "GLINT_NODE_URL")]
+    node_url: Option<String>,
 }
 
 impl SharedState {
@@ -191,6 +202,7 @@ async fn serve_async(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> 
     let public_url = args.public_url.unwrap_or_else(|| format!("http://{bound}"));
     let mut config = glint_server::ServeConfig::new(&args.data_dir, public_url);
     args.shared.apply(&mut config);
+    config.node_url = args.node.node_url;
     config.admin_password = std::env::var("GLINT_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
     config.web_download_hosts = args.web_download_allow;
     config.web_download_allow_private = args.web_download_allow_private;

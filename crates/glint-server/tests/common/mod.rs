@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use glint_identity::IdentityService;
-use glint_server::{App, ServeConfig};
+use glint_server::{App, ServeConfig, StoreSpec};
 use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::{json, Value};
 
@@ -16,6 +16,8 @@ pub struct TestServer {
     pub http: Client,
     pub identity: Arc<IdentityService>,
     pub admin_project_id: String,
+    /// The default store when it is Swift or S3 (`GLINT_TEST_STORE`).
+    remote_store: Option<(String, StoreSpec)>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -48,6 +50,26 @@ pub async fn test_database(data_dir: &std::path::Path) -> Option<String> {
     Some(url)
 }
 
+/// With `GLINT_TEST_STORE=ID=SPEC` (Swift or S3) set, test servers keep image bytes there,
+/// each data dir in a container (or bucket) of its own; otherwise in the data dir.
+pub fn test_store(data_dir: &std::path::Path) -> Option<(String, StoreSpec)> {
+    let raw = std::env::var("GLINT_TEST_STORE").ok().filter(|s| !s.is_empty())?;
+    let (id, spec) = raw.split_once('=').expect("GLINT_TEST_STORE is ID=SPEC");
+    let mut spec = StoreSpec::parse(spec).expect("GLINT_TEST_STORE spec");
+    let remembered = data_dir.join("test-store-suffix");
+    let suffix = std::fs::read_to_string(&remembered).unwrap_or_else(|_| {
+        let suffix = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+        std::fs::write(&remembered, &suffix).expect("remember test store");
+        suffix
+    });
+    match &mut spec {
+        StoreSpec::Swift(c) => c.container = format!("{}-{suffix}", c.container),
+        StoreSpec::S3(c) => c.bucket = format!("{}-{suffix}", c.bucket),
+        StoreSpec::Fs(_) => {}
+    }
+    Some((id.to_owned(), spec))
+}
+
 impl TestServer {
     pub async fn start() -> Self {
         Self::start_with(|_| {}).await
@@ -63,8 +85,14 @@ impl TestServer {
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let mut config = ServeConfig::new(dir.path(), &url);
         config.database_url = test_database(dir.path()).await;
+        config.stores.extend(test_store(dir.path()));
         config.admin_password = Some(ADMIN_PASSWORD.into());
         tune(&mut config);
+        let remote_store = config
+            .stores
+            .first()
+            .filter(|(_, spec)| !matches!(spec, StoreSpec::Fs(_)))
+            .cloned();
         let app = App::open(config).await.expect("open app");
         let identity = app.identity.clone().expect("the test server runs its own identity");
         let admin_project_id = app.admin_project_id.clone();
@@ -82,6 +110,7 @@ impl TestServer {
             http: Client::new(),
             identity,
             admin_project_id,
+            remote_store,
             shutdown: Some(tx),
             task: Some(task),
         }
@@ -167,7 +196,14 @@ impl TestServer {
             .expect("send")
     }
 
-    pub fn store_files(&self) -> Vec<String> {
+    /// The objects in the server's default store: files of `<data-dir>/images`, or the
+    /// objects of its Swift container / S3 bucket.
+    pub async fn store_files(&self) -> Vec<String> {
+        if let Some((id, spec)) = &self.remote_store {
+            let mut names = glint_server::store_list(id, spec).await.expect("list the store");
+            names.sort();
+            return names;
+        }
         let mut names: Vec<String> = std::fs::read_dir(self.dir.path().join("images"))
             .expect("images dir")
             .filter_map(|e| e.ok())
