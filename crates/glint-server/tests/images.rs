@@ -250,7 +250,7 @@ async fn upload_download_delete_lifecycle() {
     assert_eq!(shown["checksum"], HELLO_MD5);
     assert_eq!(shown["os_hash_algo"], "sha512");
     assert_eq!(shown["os_hash_value"], hex::encode(sha2::Sha512::digest(HELLO)));
-    assert_eq!(shown["stores"], "fs");
+    assert_eq!(shown["stores"], s.default_store_id());
     assert_eq!(s.store_files().await, vec![id.to_string()]);
 
     // Uploading twice: 409 with Glance's message.

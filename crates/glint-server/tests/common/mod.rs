@@ -196,6 +196,11 @@ impl TestServer {
             .expect("send")
     }
 
+    /// The id of the server's default store (`fs` unless `GLINT_TEST_STORE` names another).
+    pub fn default_store_id(&self) -> &str {
+        self.remote_store.as_ref().map_or("fs", |(id, _)| id.as_str())
+    }
+
     /// The objects in the server's default store: files of `<data-dir>/images`, or the
     /// objects of its Swift container / S3 bucket.
     pub async fn store_files(&self) -> Vec<String> {
