@@ -86,7 +86,16 @@ pub fn router(api: ImageApi) -> Router {
 /// adds `WWW-Authenticate` to 401s.
 async fn negotiate_errors(req: Request, next: Next, www_authenticate: HeaderValue) -> Response {
     let format = ErrorFormat::from_accept(req.headers().get(http::header::ACCEPT).and_then(|v| v.to_str().ok()));
+    let path = req.uri().path();
+    let streams_body = req.method() == http::Method::PUT && (path.ends_with("/file") || path.ends_with("/stage"));
     let mut res = next.run(req).await;
+    if streams_body && (res.status().is_client_error() || res.status().is_server_error()) {
+        // The upload may have been refused before its body was read; the server then
+        // cannot reuse the connection, and says so rather than let a client's pool
+        // send its next request into a closing socket.
+        res.headers_mut()
+            .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+    }
     if res.status() == StatusCode::UNAUTHORIZED {
         res.headers_mut()
             .insert(http::header::WWW_AUTHENTICATE, www_authenticate);

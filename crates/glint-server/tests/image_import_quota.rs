@@ -9,23 +9,6 @@ use serde_json::{json, Value};
 
 const HELLO: &[u8] = b"hello glance\n";
 
-async fn wait_for_status(s: &TestServer, token: &str, id: &str, want: &[&str]) -> Value {
-    for _ in 0..200 {
-        let image = body_json(
-            s.image_req(Method::GET, &format!("/v2/images/{id}"), token)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        if want.contains(&image["status"].as_str().unwrap_or("")) {
-            return image;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    panic!("image {id} never reached {want:?}");
-}
-
 async fn tasks(s: &TestServer, token: &str, id: &str) -> Vec<Value> {
     let body = body_json(
         s.image_req(Method::GET, &format!("/v2/images/{id}/tasks"), token)
@@ -92,7 +75,7 @@ async fn glance_direct_import() {
         .unwrap();
     assert_eq!(res.status(), 202);
     let request_id = res.headers()["x-openstack-request-id"].to_str().unwrap().to_owned();
-    let image = wait_for_status(&s, &admin, &id, &["active"]).await;
+    let image = s.wait_for_status(&admin, &id, &["active"]).await;
     assert_eq!(image["checksum"], "d30599abffe15116ca7c6e7f81fc3872");
     assert_eq!(image["size"], 13);
     assert_eq!(image["os_glance_failed_import"], "");
@@ -161,7 +144,7 @@ async fn failed_import_returns_to_queued_and_records_the_failure() {
         .await
         .unwrap();
     assert_eq!(res.status(), 202);
-    wait_for_status(&s, &admin, &id, &["queued"]).await;
+    s.wait_for_status(&admin, &id, &["queued"]).await;
     let mut task = tasks(&s, &admin, &id).await.remove(0);
     for _ in 0..100 {
         if task["status"] != "processing" {
@@ -238,7 +221,7 @@ async fn web_download_from_an_allowed_host_only() {
         .await
         .unwrap();
     assert_eq!(res.status(), 202);
-    let image = wait_for_status(&s, &admin, &id, &["active"]).await;
+    let image = s.wait_for_status(&admin, &id, &["active"]).await;
     assert_eq!(image["checksum"], "d30599abffe15116ca7c6e7f81fc3872");
 
     // Loopback is refused when the operator did not allow private targets.

@@ -1021,22 +1021,9 @@ async fn concurrent_uploads_and_deletes_have_exactly_one_winner() {
     assert_eq!(statuses.iter().filter(|&&c| c == 204).count(), 1, "{statuses:?}");
     assert!(statuses.iter().all(|&c| c == 204 || c == 409), "{statuses:?}");
 
-    let shown = body_json(
-        s.image_req(Method::GET, &format!("/v2/images/{id}"), &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let shown = s.show_image(&admin, &id).await;
     assert_eq!(shown["status"], "active");
-    let data = s
-        .image_req(Method::GET, &format!("/v2/images/{id}/file"), &admin)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let data = s.download(&admin, &id).await;
     assert!(
         bodies.iter().any(|b| b[..] == data[..]),
         "the download is one whole upload"

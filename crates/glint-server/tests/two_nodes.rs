@@ -136,30 +136,9 @@ async fn two_nodes_share_database_store_and_keys() {
         .await
         .unwrap();
     assert_eq!(res.status(), 202, "B accepts the import on A's behalf");
-    let mut status = String::new();
-    for _ in 0..200 {
-        let shown = body_json(
-            b.image_req(Method::GET, &format!("/v2/images/{staged_id}"), &token)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        status = shown["status"].as_str().unwrap_or_default().to_owned();
-        if status == "active" || status == "queued" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(status, "active", "imported from A's staging area");
-    let got = b
-        .image_req(Method::GET, &format!("/v2/images/{staged_id}/file"), &token)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let shown = b.wait_for_status(&token, &staged_id, &["active", "queued"]).await;
+    assert_eq!(shown["status"], "active", "imported from A's staging area");
+    let got = b.download(&token, &staged_id).await;
     assert!(got == staged_bytes, "the imported bytes are the staged ones");
 
     // Revoked on A: refused by B (which never cached it).
@@ -203,37 +182,50 @@ async fn two_nodes_share_database_store_and_keys() {
     let slow_bytes = data(2 * 1024 * 1024, 7);
     let (first, rest) = slow_bytes.split_at(1024 * 1024);
     tx.send(Bytes::copy_from_slice(first)).await.unwrap();
-    let mut saving = false;
-    for _ in 0..100 {
-        let shown = body_json(
-            b.image_req(Method::GET, &format!("/v2/images/{slow_id}"), &token)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        if shown["status"] == "saving" {
-            saving = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(saving, "B sees A's upload in progress");
+    let shown = b.wait_for_status(&token, &slow_id, &["saving"]).await;
+    assert_eq!(shown["status"], "saving", "B sees A's upload in progress");
     let b_dir = b.stop().await;
     let b = TestServer::start_in(b_dir, shared.tune(Some(database.clone()))).await;
     tx.send(Bytes::copy_from_slice(rest)).await.unwrap();
     drop(tx);
     let res = upload.await.unwrap().unwrap();
     assert_eq!(res.status(), 204, "A's upload survived B's restart");
-    let shown = body_json(
-        b.image_req(Method::GET, &format!("/v2/images/{slow_id}"), &token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let shown = b.show_image(&token, &slow_id).await;
     assert_eq!(shown["status"], "active");
     assert_eq!(shown["checksum"], hex::encode(md5::Md5::digest(&slow_bytes)));
+
+    // Key rotation without downtime: A re-reads the rotated repository first. B, not yet
+    // reloaded, accepts A's new tokens (sealed with the key B holds as staged), and A still
+    // accepts B's (sealed with the previous primary, now a secondary).
+    glint_server::fernet_rotate(shared.keys.path(), 3).unwrap();
+    a.identity.reload_keys().unwrap();
+    let from_a = a.admin_token().await;
+    let from_b = b.admin_token().await;
+    assert_eq!(
+        b.image_req(Method::GET, "/v2/images", &from_a)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        a.image_req(Method::GET, "/v2/images", &from_b)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    b.identity.reload_keys().unwrap();
+    assert_eq!(
+        b.image_req(Method::GET, "/v2/images", &from_b)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 
     // Deleted on B: gone for A, and from the store.
     assert_eq!(

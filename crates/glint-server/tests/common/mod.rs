@@ -187,6 +187,40 @@ impl TestServer {
         res.json().await.expect("json")
     }
 
+    /// `GET /v2/images/{id}` as JSON, whatever the status.
+    pub async fn show_image(&self, token: &str, id: &str) -> Value {
+        body_json(
+            self.image_req(Method::GET, &format!("/v2/images/{id}"), token)
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await
+    }
+
+    /// `GET /v2/images/{id}/file`: the whole body (tests use small images).
+    pub async fn download(&self, token: &str, id: &str) -> bytes::Bytes {
+        self.image_req(Method::GET, &format!("/v2/images/{id}/file"), token)
+            .send()
+            .await
+            .expect("send")
+            .bytes()
+            .await
+            .expect("body")
+    }
+
+    /// Polls the image until its status is one of `want`; panics after 10 s.
+    pub async fn wait_for_status(&self, token: &str, id: &str, want: &[&str]) -> Value {
+        for _ in 0..400 {
+            let image = self.show_image(token, id).await;
+            if want.contains(&image["status"].as_str().unwrap_or("")) {
+                return image;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("image {id} never reached {want:?}");
+    }
+
     pub async fn upload(&self, token: &str, id: &str, data: &[u8]) -> Response {
         self.image_req(Method::PUT, &format!("/v2/images/{id}/file"), token)
             .header("Content-Type", "application/octet-stream")
