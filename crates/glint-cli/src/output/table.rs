@@ -62,8 +62,23 @@ pub fn textwrap_fill(text: &str, width: usize) -> String {
     lines.join("\n")
 }
 
-/// Split into whitespace runs and words, breaking hyphenated words after a
-/// hyphen preceded by two letters and followed by a letter (textwrap's wordsep_re).
+/// textwrap's `[^\d\W]`: letters and the underscore.
+fn is_letter(c: Option<&char>) -> bool {
+    c.is_some_and(|c| c.is_alphabetic() || *c == '_')
+}
+
+/// Whether textwrap's wordsep_re ends a chunk at the hyphen `chars[h]`: after two
+/// letters (or letter-hyphen-letter), and before a letter, an optional hyphen, a letter.
+fn hyphen_breaks(chars: &[char], h: usize) -> bool {
+    let at = |i: usize| if i < chars.len() { chars.get(i) } else { None };
+    let before = h >= 2 && is_letter(at(h - 1)) && is_letter(at(h - 2))
+        || h >= 3 && is_letter(at(h - 1)) && at(h - 2) == Some(&'-') && is_letter(at(h - 3));
+    let after = is_letter(at(h + 1)) && (is_letter(at(h + 2)) || at(h + 2) == Some(&'-') && is_letter(at(h + 3)));
+    before && after
+}
+
+/// Split into whitespace runs and words, breaking hyphenated words where
+/// textwrap's wordsep_re does ([`hyphen_breaks`]).
 fn split_chunks(text: &str) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
@@ -78,12 +93,7 @@ fn split_chunks(text: &str) -> Vec<String> {
             while i < chars.len() && chars[i] != ' ' {
                 let c = chars[i];
                 i += 1;
-                if c == '-'
-                    && i >= 3
-                    && chars[i - 2].is_alphabetic()
-                    && chars[i - 3].is_alphabetic()
-                    && chars.get(i).is_some_and(|n| n.is_alphabetic())
-                {
+                if c == '-' && hyphen_breaks(&chars, i - 1) {
                     break;
                 }
             }
@@ -166,6 +176,14 @@ mod tests {
         assert_eq!(textwrap_fill("abcdefghij", 4), "abcd\nefgh\nij");
         assert_eq!(textwrap_fill("well-known thing", 7), "well-\nknown\nthing");
         assert_eq!(textwrap_fill("b4236880-6774-45f4", 10), "b4236880-\n6774-45f4");
+        // Expected values from Python 3.11's textwrap.fill.
+        assert_eq!(
+            textwrap_fill("/v2/images/1cf7db72-b6fe-4ebd-a780-b95698d80361/file", 37),
+            "/v2/images/1cf7db72-b6fe-4ebd-a780-\nb95698d80361/file"
+        );
+        assert_eq!(textwrap_fill("ab-cd-e-fg hi", 4), "ab-\ncd-\ne-fg\nhi");
+        assert_eq!(textwrap_fill("x-y-zzz abc", 4), "x-y-\nzzz\nabc");
+        assert_eq!(textwrap_fill("foo_-bar baz", 5), "foo_-\nbar\nbaz");
     }
 
     #[test]
