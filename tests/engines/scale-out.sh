@@ -7,8 +7,7 @@
 #   2. two `glint serve` nodes on one PostgreSQL + one object store + one Fernet key
 #      repository (crates/glint-server/tests/two_nodes.rs), with Swift and with Ceph RGW;
 #   3. the python-openstackclient acceptance suite and the openstacksdk/glanceclient suite
-#      against `glint serve` on PostgreSQL + Swift, then on PostgreSQL + Ceph RGW, and the
-#      differential CLI suite on PostgreSQL + Ceph RGW.
+#      against `glint serve` on PostgreSQL + Swift, then on PostgreSQL + Ceph RGW.
 #
 #   tests/engines/scale-out.sh      (GLINT_BIN defaults to target/debug/glint; the Python
 #                                    suites reuse their venvs as scripts/test-*.sh do)
@@ -62,7 +61,6 @@ for store in "$swift_spec" "$ceph_spec"; do
     echo "== openstacksdk + glanceclient suite on PostgreSQL + $name"
     GLINT_TEST_STORE="$store" bash "$repo/scripts/test-clients.sh"
 done
-# The differential CLI suite (openstack vs glint, ~5 min) once, on the S3 configuration.
-echo "== differential CLI suite on PostgreSQL + ceph"
-GLINT_TEST_STORE="$ceph_spec" bash "$repo/scripts/test-cli.sh"
+# The differential CLI suite (tests/cli, ~5 min) also takes GLINT_TEST_DATABASE_URL and
+# GLINT_TEST_STORE; it stays out of this run to keep CI under its time budget.
 echo "scale-out: all suites passed on PostgreSQL + Swift and PostgreSQL + Ceph RGW"
