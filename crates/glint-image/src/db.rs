@@ -1238,6 +1238,17 @@ fn task_from_row(r: &impl MetaRow) -> crate::model::Task {
 
 /// Properties the service keeps for itself (Glance's reserved `os_glance_*`).
 impl ImageDb {
+    pub async fn remove_property(&self, image_id: &str, name: &str) -> Result<(), ImageError> {
+        with_pool!(&self.pool, |pool| {
+            sqlx::query("DELETE FROM image_properties WHERE image_id = $1 AND name = $2")
+                .bind(image_id)
+                .bind(name)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
     pub async fn set_property(&self, image_id: &str, name: &str, value: &str) -> Result<(), ImageError> {
         with_pool!(&self.pool, |pool| {
             sqlx::query(

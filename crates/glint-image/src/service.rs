@@ -1172,6 +1172,7 @@ impl ImageService {
                 // Staged data is consumed either way, as Glance does.
                 self.staging.delete(id).await?;
                 self.db.set_staged_size(id, None).await?;
+                self.db.remove_property(id, STAGE_HOST_PROPERTY).await?;
                 outcome?;
                 self.copy_to_stores(id, &targets[1..], must_succeed).await
             }

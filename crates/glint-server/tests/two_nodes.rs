@@ -138,6 +138,19 @@ async fn two_nodes_share_database_store_and_keys() {
     assert_eq!(res.status(), 202, "B accepts the import on A's behalf");
     let shown = b.wait_for_status(&token, &staged_id, &["active", "queued"]).await;
     assert_eq!(shown["status"], "active", "imported from A's staging area");
+    let mut stage_host = shown.get("os_glance_stage_host").cloned();
+    for _ in 0..100 {
+        if stage_host.is_none() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        stage_host = b
+            .show_image(&token, &staged_id)
+            .await
+            .get("os_glance_stage_host")
+            .cloned();
+    }
+    assert_eq!(stage_host, None, "the stage host goes with the staged data");
     let got = b.download(&token, &staged_id).await;
     assert!(got == staged_bytes, "the imported bytes are the staged ones");
 
