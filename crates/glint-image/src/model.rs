@@ -171,6 +171,36 @@ pub struct Image {
     pub locations: Vec<Location>,
 }
 
+impl Image {
+    /// A new, empty (`queued`) image with no data, tags or properties, created now.
+    pub fn queued(id: String, owner: Option<String>, visibility: Visibility) -> Self {
+        let now = now_timestamp();
+        Image {
+            id,
+            name: None,
+            status: ImageStatus::Queued,
+            visibility,
+            disk_format: None,
+            container_format: None,
+            size: None,
+            virtual_size: None,
+            checksum: None,
+            os_hash_algo: None,
+            os_hash_value: None,
+            protected: false,
+            os_hidden: false,
+            min_disk: 0,
+            min_ram: 0,
+            owner,
+            created_at: now.clone(),
+            updated_at: now,
+            tags: Vec::new(),
+            properties: BTreeMap::new(),
+            locations: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     pub image_id: String,

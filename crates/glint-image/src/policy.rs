@@ -86,27 +86,8 @@ mod tests {
 
     fn image(owner: &str, visibility: Visibility) -> Image {
         Image {
-            id: "i".into(),
-            name: None,
             status: ImageStatus::Active,
-            visibility,
-            disk_format: None,
-            container_format: None,
-            size: None,
-            virtual_size: None,
-            checksum: None,
-            os_hash_algo: None,
-            os_hash_value: None,
-            protected: false,
-            os_hidden: false,
-            min_disk: 0,
-            min_ram: 0,
-            owner: Some(owner.into()),
-            created_at: String::new(),
-            updated_at: String::new(),
-            tags: vec![],
-            properties: Default::default(),
-            locations: vec![],
+            ..Image::queued("i".into(), Some(owner.into()), visibility)
         }
     }
 

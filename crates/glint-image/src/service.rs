@@ -457,32 +457,20 @@ impl ImageService {
             }
             None => uuid::Uuid::new_v4().to_string(),
         };
-        let now = now_timestamp();
         let mut tags = new.tags;
         tags.sort();
         tags.dedup();
         let image = Image {
-            id,
             name: new.name,
-            status: ImageStatus::Queued,
-            visibility,
             disk_format: new.disk_format,
             container_format: new.container_format,
-            size: None,
-            virtual_size: None,
-            checksum: None,
-            os_hash_algo: None,
-            os_hash_value: None,
             protected: new.protected,
             os_hidden: new.os_hidden,
             min_disk: new.min_disk,
             min_ram: new.min_ram,
-            owner,
-            created_at: now.clone(),
-            updated_at: now,
             tags,
             properties: new.properties,
-            locations: Vec::new(),
+            ..Image::queued(id, owner, visibility)
         };
         self.enforce(&image, &[(quota::IMAGE_COUNT_TOTAL, 1)]).await?;
         self.db.insert(&image).await?;

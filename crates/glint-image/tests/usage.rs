@@ -2,38 +2,18 @@
 //! count once per store (as Glance counts locations), staged bytes and uploading images
 //! are counted apart.
 
-use std::collections::BTreeMap;
-
 use glint_image::db::{ImageDb, UploadedData};
-use glint_image::model::{now_timestamp, Image, ImageStatus, Location, Visibility};
+use glint_image::model::{Image, ImageStatus, Location, Visibility};
 use glint_metadata::MetadataPool;
 
 const MIB: u64 = 1 << 20;
 
 fn queued(id: &str, owner: &str) -> Image {
-    let now = now_timestamp();
     Image {
-        id: id.into(),
         name: Some(id.into()),
-        status: ImageStatus::Queued,
-        visibility: Visibility::Private,
         disk_format: Some("raw".into()),
         container_format: Some("bare".into()),
-        size: None,
-        virtual_size: None,
-        checksum: None,
-        os_hash_algo: None,
-        os_hash_value: None,
-        protected: false,
-        os_hidden: false,
-        min_disk: 0,
-        min_ram: 0,
-        owner: Some(owner.into()),
-        created_at: now.clone(),
-        updated_at: now,
-        tags: vec![],
-        properties: BTreeMap::new(),
-        locations: vec![],
+        ..Image::queued(id.into(), Some(owner.into()), Visibility::Private)
     }
 }
 
