@@ -599,7 +599,10 @@ async fn import(
 /// Sends a `glance-direct` import to the node holding the staged data, with
 /// the caller's token, and answers what that node answered.
 async fn forward_import(host: &str, id: &str, headers: &HeaderMap, body: Bytes) -> ApiResult {
-    let mut req = reqwest::Client::new()
+    // One client (and connection pool) for every forwarded import.
+    static PEERS: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    let mut req = PEERS
+        .get_or_init(reqwest::Client::new)
         .post(format!("{}/v2/images/{id}/import", host.trim_end_matches('/')))
         .header(http::header::CONTENT_TYPE, "application/json")
         .body(body);
