@@ -83,14 +83,7 @@ async fn two_nodes_share_database_store_and_keys() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200, "A's token validates on B");
-    assert_eq!(
-        b.image_req(Method::GET, "/v2/images", &token)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(b.status(Method::GET, "/v2/images", &token).await, 200);
 
     // Uploaded through A, downloaded through B.
     let image = a
@@ -165,14 +158,7 @@ async fn two_nodes_share_database_store_and_keys() {
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
-    assert_eq!(
-        b.image_req(Method::GET, "/v2/images", &doomed)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_eq!(b.status(Method::GET, "/v2/images", &doomed).await, 401);
 
     // B restarts while A streams an upload: B's crash recovery leaves A's work alone.
     let slow = a
@@ -214,49 +200,14 @@ async fn two_nodes_share_database_store_and_keys() {
     a.identity.reload_keys().unwrap();
     let from_a = a.admin_token().await;
     let from_b = b.admin_token().await;
-    assert_eq!(
-        b.image_req(Method::GET, "/v2/images", &from_a)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    assert_eq!(
-        a.image_req(Method::GET, "/v2/images", &from_b)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(b.status(Method::GET, "/v2/images", &from_a).await, 200);
+    assert_eq!(a.status(Method::GET, "/v2/images", &from_b).await, 200);
     b.identity.reload_keys().unwrap();
-    assert_eq!(
-        b.image_req(Method::GET, "/v2/images", &from_b)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(b.status(Method::GET, "/v2/images", &from_b).await, 200);
 
     // Deleted on B: gone for A, and from the store.
-    assert_eq!(
-        b.image_req(Method::DELETE, &format!("/v2/images/{id}"), &token)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        204
-    );
-    assert_eq!(
-        a.image_req(Method::GET, &format!("/v2/images/{id}"), &token)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    assert_eq!(b.status(Method::DELETE, &format!("/v2/images/{id}"), &token).await, 204);
+    assert_eq!(a.status(Method::GET, &format!("/v2/images/{id}"), &token).await, 404);
     assert!(
         shared.objects_of(&id).await.is_empty(),
         "the object left the shared store"

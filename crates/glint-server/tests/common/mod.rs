@@ -187,6 +187,16 @@ impl TestServer {
         res.json().await.expect("json")
     }
 
+    /// The status of an image API request without a body.
+    pub async fn status(&self, method: Method, path: &str, token: &str) -> u16 {
+        self.image_req(method, path, token)
+            .send()
+            .await
+            .expect("send")
+            .status()
+            .as_u16()
+    }
+
     /// `GET /v2/images/{id}` as JSON, whatever the status.
     pub async fn show_image(&self, token: &str, id: &str) -> Value {
         body_json(
