@@ -12,12 +12,10 @@ Environment:
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import os
 import re
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -32,6 +30,13 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 import glint_backends  # noqa: E402  (tests/glint_backends.py)
+from glint_suite import (  # noqa: E402  (tests/glint_suite.py)
+    die_with_parent as _die_with_parent,
+    pytest_configure,  # a pytest hook: found here by name
+    free_port as _free_port,
+    glint_bin as _glint_bin,
+    openstack_bin as _openstack_bin,
+)
 STARTUP_TIMEOUT_S = 60
 CLI_TIMEOUT_S = 180
 
@@ -39,25 +44,6 @@ CLI_TIMEOUT_S = 180
 # --------------------------------------------------------------------------------------
 # Making sure nothing outlives the session
 # --------------------------------------------------------------------------------------
-
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    """Ask Linux to SIGTERM the server if pytest itself dies (PR_SET_PDEATHSIG)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        PR_SET_PDEATHSIG = 1
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    except Exception:  # not Linux / no prctl: the fixture finalizer still stops it
-        pass
-
-
-def _sigterm_as_interrupt(signum, frame):  # noqa: ARG001
-    # A CI timeout or `kill` sends SIGTERM: turn it into KeyboardInterrupt so pytest
-    # runs the fixture finalizers (which stop the server) before exiting.
-    raise KeyboardInterrupt(f"received signal {signum}")
-
-
-def pytest_configure(config):  # noqa: ARG001
-    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
 
 
 # What was measured, printed in the terminal summary.
@@ -84,19 +70,6 @@ def pytest_terminal_summary(terminalreporter):
 # --------------------------------------------------------------------------------------
 # The server
 # --------------------------------------------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _glint_bin() -> Path:
-    raw = os.environ.get("GLINT_BIN") or str(REPO_ROOT / "target" / "debug" / "glint")
-    path = Path(raw)
-    if not path.is_absolute():
-        path = (REPO_ROOT / path).resolve()
-    return path
 
 
 @dataclasses.dataclass
@@ -249,18 +222,6 @@ def glint(tmp_path_factory) -> Glint:
 # --------------------------------------------------------------------------------------
 # The openstack CLI
 # --------------------------------------------------------------------------------------
-
-def _openstack_bin() -> str:
-    explicit = os.environ.get("GLINT_OPENSTACK")
-    if explicit:
-        return explicit
-    beside = Path(sys.executable).parent / "openstack"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("openstack")
-    if not found:
-        pytest.fail("the `openstack` CLI is not installed in this venv", pytrace=False)
-    return found
 
 
 @dataclasses.dataclass

@@ -23,13 +23,11 @@ Environment:
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import json
 import os
 import re
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -44,6 +42,13 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 import glint_backends  # noqa: E402  (tests/glint_backends.py)
+from glint_suite import (  # noqa: E402  (tests/glint_suite.py)
+    die_with_parent as _die_with_parent,
+    pytest_configure,  # a pytest hook: found here by name
+    free_port as _free_port,
+    glint_bin,
+    openstack_bin,
+)
 STARTUP_TIMEOUT_S = 60
 CLI_TIMEOUT_S = 180
 REFSTACK_TOOLS = (REPO_ROOT / ".." / "shared" / "tools" / "refstack").resolve()
@@ -54,30 +59,10 @@ REFERENCE = os.environ.get("GLINT_CLI_REFERENCE") == "1"
 # Nothing outlives the session
 # --------------------------------------------------------------------------------------
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
-
-
-def _sigterm_as_interrupt(signum, frame):  # noqa: ARG001
-    raise KeyboardInterrupt(f"received signal {signum}")
-
-
-def pytest_configure(config):  # noqa: ARG001
-    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
-
 
 # --------------------------------------------------------------------------------------
 # HTTP helpers (identity API, readiness)
 # --------------------------------------------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def closed_port() -> int:
@@ -119,13 +104,6 @@ def _answers(url: str) -> bool:
 # --------------------------------------------------------------------------------------
 # Clouds
 # --------------------------------------------------------------------------------------
-
-def glint_bin() -> Path:
-    raw = os.environ.get("GLINT_BIN") or str(REPO_ROOT / "target" / "debug" / "glint")
-    path = Path(raw)
-    if not path.is_absolute():
-        path = (REPO_ROOT / path).resolve()
-    return path
 
 
 @dataclasses.dataclass
@@ -367,18 +345,6 @@ def _cleanup_images(cloud: Cloud) -> None:
 # --------------------------------------------------------------------------------------
 # Running the two clients
 # --------------------------------------------------------------------------------------
-
-def openstack_bin() -> str:
-    explicit = os.environ.get("GLINT_OPENSTACK")
-    if explicit:
-        return explicit
-    beside = Path(sys.executable).parent / "openstack"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("openstack")
-    if not found:
-        pytest.fail("the `openstack` CLI is not installed in this venv", pytrace=False)
-    return found
 
 
 @dataclasses.dataclass

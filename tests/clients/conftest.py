@@ -17,7 +17,6 @@ Environment:
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import os
 import secrets
@@ -36,35 +35,14 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 import glint_backends  # noqa: E402  (tests/glint_backends.py)
+from glint_suite import (  # noqa: E402  (tests/glint_suite.py)
+    die_with_parent as _die_with_parent,
+    pytest_configure,  # a pytest hook: found here by name
+    free_port as _free_port,
+    glint_bin as _glint_bin,
+)
 STARTUP_TIMEOUT_S = 60
 CLI_TIMEOUT_S = 180
-
-
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
-
-
-def _sigterm_as_interrupt(signum, frame):  # noqa: ARG001
-    raise KeyboardInterrupt(f"received signal {signum}")
-
-
-def pytest_configure(config):  # noqa: ARG001
-    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _glint_bin() -> Path:
-    path = Path(os.environ.get("GLINT_BIN") or REPO_ROOT / "target" / "debug" / "glint")
-    return path if path.is_absolute() else (REPO_ROOT / path).resolve()
 
 
 @dataclasses.dataclass
