@@ -34,7 +34,7 @@ step clippy cargo clippy --workspace --all-targets -- -D warnings
 step cargo-test cargo test --workspace
 step acceptance bash scripts/test-acceptance.sh
 step clients bash scripts/test-clients.sh
-step cli bash scripts/test-cli.sh
+step cli bash scripts/test-cli.sh -n 2
 step cli-reference env GLINT_CLI_REFERENCE=1 bash scripts/test-cli.sh -k reference
 step differential bash scripts/differential.sh
 step object-stores bash tests/engines/object-stores.sh

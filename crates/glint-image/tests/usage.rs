@@ -1,6 +1,7 @@
-//! Quota usage straight from `ImageDb` on a real SQLite file: copies in several stores
-//! count once per store (as Glance counts locations), staged bytes and uploading images
-//! are counted apart.
+//! Quota usage straight from `ImageDb` on a real SQLite file (or, with
+//! `GLINT_TEST_DATABASE_URL=postgres://…`, a fresh PostgreSQL database): copies in several
+//! stores count once per store (as Glance counts locations), staged bytes and uploading
+//! images are counted apart.
 
 use glint_image::db::{ImageDb, UploadedData};
 use glint_image::model::{Image, ImageStatus, Location, Visibility};
@@ -24,12 +25,23 @@ fn location(store: &str, id: &str) -> Location {
     }
 }
 
+async fn test_pool(dir: &std::path::Path) -> MetadataPool {
+    match std::env::var("GLINT_TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let name = format!("glint_usage_{}", uuid::Uuid::new_v4().simple());
+            let url = glint_metadata::create_postgres_database(&admin_url, &name)
+                .await
+                .unwrap();
+            MetadataPool::connect(&url).await.unwrap()
+        }
+        _ => MetadataPool::open_sqlite(&dir.join("glint.sqlite")).await.unwrap(),
+    }
+}
+
 #[tokio::test]
 async fn usage_counts_every_copy_and_only_live_images() {
     let dir = tempfile::tempdir().unwrap();
-    let pool = MetadataPool::open_sqlite(&dir.path().join("glint.sqlite"))
-        .await
-        .unwrap();
+    let pool = test_pool(dir.path()).await;
     let db = ImageDb::new(pool, "node-a".into()).await.unwrap();
 
     for id in ["a", "b", "c"] {

@@ -26,6 +26,8 @@ pub enum MetadataError {
     Database(#[from] sqlx::Error),
     #[error("database migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("invalid database name {0:?}: letters, digits and underscores only")]
+    InvalidDatabaseName(String),
 }
 
 /// Which engine a pool talks to, for the few statements that differ.
@@ -129,6 +131,27 @@ impl MetadataPool {
     pub async fn close(&self) {
         with_pool!(self, |pool| pool.close().await)
     }
+}
+
+/// Creates the empty database `name` on the PostgreSQL server `admin_url` connects to (as a
+/// role with CREATEDB) and returns its URL. Tests and the scale-out runs give each server a
+/// database of its own this way.
+pub async fn create_postgres_database(admin_url: &str, name: &str) -> Result<String, MetadataError> {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(MetadataError::InvalidDatabaseName(name.to_owned()));
+    }
+    let Some((base, _)) = admin_url.rsplit_once('/') else {
+        return Err(MetadataError::UnsupportedUrl(redact(admin_url)));
+    };
+    let admin = MetadataPool::connect(admin_url).await?;
+    let MetadataPool::Postgres(pool) = &admin else {
+        return Err(MetadataError::UnsupportedUrl(redact(admin_url)));
+    };
+    // CREATE DATABASE takes no bind parameters; the name was checked above.
+    let created = sqlx::query(&format!("CREATE DATABASE {name}")).execute(pool).await;
+    admin.close().await;
+    created?;
+    Ok(format!("{base}/{name}"))
 }
 
 /// An arbitrary constant naming Glint's start-up advisory lock.
@@ -245,6 +268,15 @@ mod tests {
         );
         assert_eq!(redact("postgres://db/glint"), "postgres://db/glint");
         assert_eq!(redact("mysql://u:p@h/d"), "mysql://u:***@h/d");
+    }
+
+    #[tokio::test]
+    async fn database_names_are_checked_before_any_connection() {
+        // Nothing listens on port 9: only the name check can answer.
+        let err = create_postgres_database("postgres://u:pw@127.0.0.1:9/d", "x; DROP")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, MetadataError::InvalidDatabaseName(_)), "{err}");
     }
 
     #[tokio::test]

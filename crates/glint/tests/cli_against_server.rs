@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod support;
+
 /// Cargo builds the `glint` binary for this package's integration tests:
 /// it is both the server and the client under test.
 fn glint_bin() -> PathBuf {
@@ -40,6 +42,7 @@ fn start() -> Option<Server> {
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
         .arg(dir.path())
         .args(["--public-url", &url])
+        .args(support::serve_backend_args())
         .env("GLINT_ADMIN_PASSWORD", "secret")
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -4,6 +4,8 @@ use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod support;
+
 #[test]
 fn serve_trace_prints_a_sequence_diagram_per_request() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -22,6 +24,7 @@ fn serve_trace_prints_a_sequence_diagram_per_request() {
             "--data-dir",
         ])
         .arg(dir.path())
+        .args(support::serve_backend_args())
         .env("GLINT_ADMIN_PASSWORD", "secret")
         .env("GLINT_LOG", "warn")
         .stdout(Stdio::null())

@@ -34,18 +34,9 @@ pub async fn test_database(data_dir: &std::path::Path) -> Option<String> {
         return Some(url);
     }
     let name = format!("glint_test_{}", uuid::Uuid::new_v4().simple());
-    let admin = glint_metadata::MetadataPool::connect(&admin_url)
+    let url = glint_metadata::create_postgres_database(&admin_url, &name)
         .await
-        .expect("connect to GLINT_TEST_DATABASE_URL");
-    glint_metadata::with_pool!(&admin, |pool| {
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(pool)
-            .await
-            .expect("create test database");
-    });
-    admin.close().await;
-    let (base, _) = admin_url.rsplit_once('/').expect("database URL ends in /DBNAME");
-    let url = format!("{base}/{name}");
+        .expect("create a test database through GLINT_TEST_DATABASE_URL");
     std::fs::write(&remembered, &url).expect("remember test database");
     Some(url)
 }

@@ -1,0 +1,45 @@
+//! The metadata database and image store behind these tests' `glint serve`, as in the
+//! server suite (crates/glint-server/tests/common) and the Python suites
+//! (tests/glint_backends.py): embedded SQLite + filesystem unless the scale-out run
+//! (tests/engines/scale-out.sh) sets
+//!   GLINT_TEST_DATABASE_URL  postgres://… of a role with CREATEDB: a fresh database per server
+//!   GLINT_TEST_STORE         ID=SPEC for `glint serve --store` (Swift, S3)
+
+use std::process::Command;
+
+/// Extra `glint serve` arguments for the configured database and store.
+pub fn serve_backend_args() -> Vec<String> {
+    let mut args = Vec::new();
+    if let Some(admin_url) = env("GLINT_TEST_DATABASE_URL") {
+        args.push("--database".to_owned());
+        args.push(fresh_database(&admin_url));
+    }
+    if let Some(store) = env("GLINT_TEST_STORE") {
+        args.push("--store".to_owned());
+        args.push(store);
+    }
+    args
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// A new, empty database next to the one `admin_url` names (created with `psql`).
+fn fresh_database(admin_url: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let name = format!("glint_bin_{}_{nanos}", std::process::id());
+    let status = Command::new("psql")
+        .args([admin_url, "-v", "ON_ERROR_STOP=1", "-qc"])
+        .arg(format!("CREATE DATABASE {name}"))
+        .status()
+        .expect("psql runs (GLINT_TEST_DATABASE_URL needs the PostgreSQL client)");
+    assert!(status.success(), "CREATE DATABASE {name} failed");
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("GLINT_TEST_DATABASE_URL ends in /DBNAME");
+    format!("{base}/{name}")
+}
