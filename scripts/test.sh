@@ -32,7 +32,7 @@ step() {
 step fmt cargo fmt --all -- --check
 step clippy cargo clippy --workspace --all-targets -- -D warnings
 step cargo-test cargo test --workspace
-step acceptance bash scripts/test-acceptance.sh
+step acceptance bash scripts/test-acceptance.sh -n 2
 step clients bash scripts/test-clients.sh
 step cli bash scripts/test-cli.sh -n 2
 step cli-reference env GLINT_CLI_REFERENCE=1 bash scripts/test-cli.sh -k reference

@@ -71,7 +71,7 @@ for store in "$swift_spec" "$ceph_spec"; do
     echo "== two nodes on PostgreSQL + $name"
     (cd "$repo" && GLINT_TEST_STORE="$store" cargo test -p glint-server --test two_nodes -- --ignored)
     echo "== openstack acceptance suite on PostgreSQL + $name"
-    GLINT_TEST_STORE="$store" bash "$repo/scripts/test-acceptance.sh"
+    GLINT_TEST_STORE="$store" bash "$repo/scripts/test-acceptance.sh" -n 2
     echo "== openstacksdk + glanceclient suite on PostgreSQL + $name"
     GLINT_TEST_STORE="$store" bash "$repo/scripts/test-clients.sh"
     echo "== the differential CLI suite (openstack vs glint) on PostgreSQL + $name"
