@@ -189,38 +189,77 @@ impl FromRequestParts<ImageApi> for Caller {
 
 // ---- JSON shapes ---------------------------------------------------------
 
-pub fn image_json(image: &Image) -> Value {
-    let mut m = Map::new();
-    for (k, v) in &image.properties {
-        m.insert(k.clone(), json!(v));
+/// An image as Glance renders it: extra properties first, then the fixed fields, each in
+/// Glance's order. Serialised straight to the response (no `serde_json::Value` tree: a
+/// 1000-image page would otherwise allocate a map per image).
+pub struct ImageBody<'a>(pub &'a Image);
+
+impl serde::Serialize for ImageBody<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let image = self.0;
+        let mut m = serializer.serialize_map(None)?;
+        for (k, v) in &image.properties {
+            m.serialize_entry(k, v)?;
+        }
+        m.serialize_entry("name", &image.name)?;
+        m.serialize_entry("disk_format", &image.disk_format)?;
+        m.serialize_entry("container_format", &image.container_format)?;
+        m.serialize_entry("visibility", image.visibility.as_str())?;
+        m.serialize_entry("size", &image.size)?;
+        m.serialize_entry("virtual_size", &image.virtual_size)?;
+        m.serialize_entry("status", image.status.as_str())?;
+        m.serialize_entry("checksum", &image.checksum)?;
+        m.serialize_entry("protected", &image.protected)?;
+        m.serialize_entry("min_ram", &image.min_ram)?;
+        m.serialize_entry("min_disk", &image.min_disk)?;
+        m.serialize_entry("owner", &image.owner)?;
+        m.serialize_entry("os_hidden", &image.os_hidden)?;
+        m.serialize_entry("os_hash_algo", &image.os_hash_algo)?;
+        m.serialize_entry("os_hash_value", &image.os_hash_value)?;
+        m.serialize_entry("id", &image.id)?;
+        m.serialize_entry("created_at", &image.created_at)?;
+        m.serialize_entry("updated_at", &image.updated_at)?;
+        m.serialize_entry("tags", &image.tags)?;
+        m.serialize_entry("self", &format_args!("/v2/images/{}", image.id))?;
+        m.serialize_entry("file", &format_args!("/v2/images/{}/file", image.id))?;
+        m.serialize_entry("schema", "/v2/schemas/image")?;
+        if !image.locations.is_empty() {
+            m.serialize_entry("stores", &StoreIds(&image.locations))?;
+        }
+        m.end()
     }
-    m.insert("name".into(), json!(image.name));
-    m.insert("disk_format".into(), json!(image.disk_format));
-    m.insert("container_format".into(), json!(image.container_format));
-    m.insert("visibility".into(), json!(image.visibility.as_str()));
-    m.insert("size".into(), json!(image.size));
-    m.insert("virtual_size".into(), json!(image.virtual_size));
-    m.insert("status".into(), json!(image.status.as_str()));
-    m.insert("checksum".into(), json!(image.checksum));
-    m.insert("protected".into(), json!(image.protected));
-    m.insert("min_ram".into(), json!(image.min_ram));
-    m.insert("min_disk".into(), json!(image.min_disk));
-    m.insert("owner".into(), json!(image.owner));
-    m.insert("os_hidden".into(), json!(image.os_hidden));
-    m.insert("os_hash_algo".into(), json!(image.os_hash_algo));
-    m.insert("os_hash_value".into(), json!(image.os_hash_value));
-    m.insert("id".into(), json!(image.id));
-    m.insert("created_at".into(), json!(image.created_at));
-    m.insert("updated_at".into(), json!(image.updated_at));
-    m.insert("tags".into(), json!(image.tags));
-    m.insert("self".into(), json!(format!("/v2/images/{}", image.id)));
-    m.insert("file".into(), json!(format!("/v2/images/{}/file", image.id)));
-    m.insert("schema".into(), json!("/v2/schemas/image"));
-    if !image.locations.is_empty() {
-        let ids: Vec<&str> = image.locations.iter().map(|l| l.store_id.as_str()).collect();
-        m.insert("stores".into(), json!(ids.join(",")));
+}
+
+/// `stores`: the ids of the stores holding a copy, comma-separated.
+struct StoreIds<'a>(&'a [crate::model::Location]);
+
+impl std::fmt::Display for StoreIds<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (n, l) in self.0.iter().enumerate() {
+            if n > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(&l.store_id)?;
+        }
+        Ok(())
     }
-    Value::Object(m)
+}
+
+impl serde::Serialize for StoreIds<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// `GET /v2/images`: one page and its links.
+#[derive(serde::Serialize)]
+struct ImagePage<'a> {
+    images: Vec<ImageBody<'a>>,
+    first: String,
+    schema: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
 }
 
 fn member_json(m: &Member) -> Value {
@@ -317,7 +356,7 @@ fn new_image_from_json(body: Value) -> ApiResult<NewImage> {
 async fn create_image(State(api): State<ImageApi>, Caller(ctx): Caller, body: Bytes) -> ApiResult {
     let new = new_image_from_json(parse_json(&body)?)?;
     let image = api.service.create(&ctx, new).await?;
-    let mut res = (StatusCode::CREATED, Json(image_json(&image))).into_response();
+    let mut res = (StatusCode::CREATED, Json(ImageBody(&image))).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("{}/v2/images/{}", api.base_url, image.id)) {
         res.headers_mut().insert(http::header::LOCATION, v);
     }
@@ -334,7 +373,7 @@ async fn create_image(State(api): State<ImageApi>, Caller(ctx): Caller, body: By
 }
 
 async fn show_image(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult {
-    Ok(Json(image_json(&api.service.get(&ctx, &id).await?)).into_response())
+    Ok(Json(ImageBody(&api.service.get(&ctx, &id).await?)).into_response())
 }
 
 async fn list_images(State(api): State<ImageApi>, Caller(ctx): Caller, RawQuery(query): RawQuery) -> ApiResult {
@@ -359,16 +398,19 @@ async fn list_images(State(api): State<ImageApi>, Caller(ctx): Caller, RawQuery(
             format!("/v2/images?{q}")
         }
     };
-    let mut body = Map::new();
-    body.insert("images".into(), Value::Array(images.iter().map(image_json).collect()));
-    body.insert("first".into(), json!(encode(None)));
-    body.insert("schema".into(), json!("/v2/schemas/images"));
-    if list_query.limit > 0 && images.len() == list_query.limit as usize {
-        if let Some(last) = images.last() {
-            body.insert("next".into(), json!(encode(Some(("marker", &last.id)))));
+    let next = match images.last() {
+        Some(last) if list_query.limit > 0 && images.len() == list_query.limit as usize => {
+            Some(encode(Some(("marker", &last.id))))
         }
-    }
-    Ok(Json(Value::Object(body)).into_response())
+        _ => None,
+    };
+    let page = ImagePage {
+        images: images.iter().map(ImageBody).collect(),
+        first: encode(None),
+        schema: "/v2/schemas/images",
+        next,
+    };
+    Ok(Json(page).into_response())
 }
 
 /// Which JSON-patch dialect the request's media type names.
@@ -466,7 +508,7 @@ async fn update_image(
     };
     let ops = parse_patch(parse_json(&body)?, dialect)?;
     let image = api.service.update(&ctx, &id, ops).await?;
-    Ok(Json(image_json(&image)).into_response())
+    Ok(Json(ImageBody(&image)).into_response())
 }
 
 async fn delete_image(State(api): State<ImageApi>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult {

@@ -2,9 +2,9 @@
 //! are conditional `UPDATE … WHERE status = …` statements, so concurrent
 //! requests (or nodes) cannot both win a transition.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use glint_metadata::{with_pool, MetaRow, MetadataPool};
+use glint_metadata::{with_pool, Engine, MetaRow, MetadataPool};
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
 use crate::auth::RequestContext;
@@ -62,6 +62,67 @@ fn image_from_row(row: &impl MetaRow) -> Result<Image, ImageError> {
         properties: BTreeMap::new(),
         locations: Vec::new(),
     })
+}
+
+/// The columns that bring an image's tags (by value), properties and locations (by store
+/// id) along with its row, as JSON text: every image read is one statement, not one plus
+/// a query per child table (sqlx-sqlite runs each statement as a round trip to its
+/// connection's thread). The same on both engines but for the aggregate functions.
+macro_rules! children_sqlite {
+    () => {
+        "(SELECT json_group_array(value) FROM \
+            (SELECT value FROM image_tags WHERE image_id = i.id ORDER BY value)) AS tags_json, \
+         (SELECT json_group_object(name, value) FROM image_properties WHERE image_id = i.id) \
+            AS properties_json, \
+         (SELECT json_group_array(json_array(store_id, location)) FROM \
+            (SELECT store_id, location FROM image_locations WHERE image_id = i.id ORDER BY store_id)) \
+            AS locations_json"
+    };
+}
+macro_rules! children_postgres {
+    () => {
+        "COALESCE((SELECT json_agg(value ORDER BY value) FROM image_tags WHERE image_id = i.id)::text, \
+            '[]') AS tags_json, \
+         COALESCE((SELECT json_object_agg(name, value) FROM image_properties WHERE image_id = i.id)::text, \
+            '{}') AS properties_json, \
+         COALESCE((SELECT json_agg(json_build_array(store_id, location) ORDER BY store_id) \
+            FROM image_locations WHERE image_id = i.id)::text, '[]') AS locations_json"
+    };
+}
+
+fn children_columns(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Sqlite => children_sqlite!(),
+        Engine::Postgres => children_postgres!(),
+    }
+}
+
+const GET_IMAGE_SQLITE: &str = concat!(
+    "SELECT i.*, ",
+    children_sqlite!(),
+    " FROM images i WHERE i.id = $1 AND i.status != 'deleted'"
+);
+const GET_IMAGE_POSTGRES: &str = concat!(
+    "SELECT i.*, ",
+    children_postgres!(),
+    " FROM images i WHERE i.id = $1 AND i.status != 'deleted'"
+);
+
+/// An image from a row that carries [`children_columns`].
+fn image_with_children_from_row(row: &impl MetaRow) -> Result<Image, ImageError> {
+    let mut image = image_from_row(row)?;
+    let bad = |what: &str, e: serde_json::Error| {
+        ImageError::Internal(format!("image {}: {what}: {e}", row.get::<String>("id")))
+    };
+    image.tags = serde_json::from_str(&row.get::<String>("tags_json")).map_err(|e| bad("tags", e))?;
+    image.properties = serde_json::from_str(&row.get::<String>("properties_json")).map_err(|e| bad("properties", e))?;
+    let locations: Vec<(String, String)> =
+        serde_json::from_str(&row.get::<String>("locations_json")).map_err(|e| bad("locations", e))?;
+    image.locations = locations
+        .into_iter()
+        .map(|(store_id, location)| Location { store_id, location })
+        .collect();
+    Ok(image)
 }
 
 fn member_from_row(row: &impl MetaRow) -> Member {
@@ -230,56 +291,20 @@ impl ImageDb {
         })
     }
 
+    /// One image with its tags, properties and locations, in one statement: every image
+    /// request starts with this, and sqlx-sqlite runs each statement as a round trip to
+    /// its connection's thread.
     pub async fn get(&self, id: &str) -> Result<Option<Image>, ImageError> {
+        let sql = match self.pool.engine() {
+            Engine::Sqlite => GET_IMAGE_SQLITE,
+            Engine::Postgres => GET_IMAGE_POSTGRES,
+        };
         with_pool!(&self.pool, |pool| {
-            let Some(row) = sqlx::query("SELECT * FROM images i WHERE id = $1 AND status != 'deleted'")
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-            else {
+            let Some(row) = sqlx::query(sql).bind(id).fetch_optional(pool).await? else {
                 return Ok(None);
             };
-            let mut images = vec![image_from_row(&row)?];
-            self.attach_tags_and_properties(&mut images).await?;
-            Ok(images.pop())
-        })
-    }
-
-    /// Tags, extra properties and locations of a page of images in one query
-    /// (one round trip to SQLite's thread instead of three): no N+1. Queries
-    /// built per request are not kept in the per-connection statement cache.
-    async fn attach_tags_and_properties(&self, images: &mut [Image]) -> Result<(), ImageError> {
-        with_pool!(&self.pool, |pool| {
-            if images.is_empty() {
-                return Ok(());
-            }
-            let ids: Vec<String> = images.iter().map(|i| i.id.clone()).collect();
-            let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(n, id)| (id.as_str(), n)).collect();
-            let mut qb =
-                QueryBuilder::new("SELECT 't' AS kind, image_id, value AS a, NULL AS b FROM image_tags WHERE 1=1");
-            push_in(&mut qb, "image_id", &ids);
-            qb.push(" UNION ALL SELECT 'p', image_id, name, value FROM image_properties WHERE 1=1");
-            push_in(&mut qb, "image_id", &ids);
-            qb.push(" UNION ALL SELECT 'l', image_id, store_id, location FROM image_locations WHERE 1=1");
-            push_in(&mut qb, "image_id", &ids);
-            qb.push(" ORDER BY kind, a");
-            for row in qb.build().persistent(false).fetch_all(pool).await? {
-                let Some(&n) = index.get(row.get::<String>("image_id").as_str()) else {
-                    continue;
-                };
-                let image = &mut images[n];
-                match row.get::<String>("kind").as_str() {
-                    "t" => image.tags.push(row.get("a")),
-                    "p" => {
-                        image.properties.insert(row.get("a"), row.get("b"));
-                    }
-                    _ => image.locations.push(Location {
-                        store_id: row.get("a"),
-                        location: row.get("b"),
-                    }),
-                }
-            }
-            Ok(())
+            let image = image_with_children_from_row(&row)?;
+            Ok(Some(image))
         })
     }
 
@@ -303,7 +328,10 @@ impl ImageDb {
         marker: Option<&Image>,
     ) -> Result<Vec<Image>, ImageError> {
         with_pool!(&self.pool, |pool| {
-            let mut qb = QueryBuilder::new("SELECT i.* FROM images i WHERE i.status != 'deleted'");
+            let mut qb = QueryBuilder::new(format!(
+                "SELECT i.*, {} FROM images i WHERE i.status != 'deleted'",
+                children_columns(self.pool.engine())
+            ));
             self.push_visibility(&mut qb, ctx, q);
             if let Some(ids) = &q.ids {
                 push_in(&mut qb, "i.id", ids);
@@ -376,9 +404,7 @@ impl ImageDb {
             qb.push(order.join(", "));
             qb.push(" LIMIT ").push_bind(q.limit as i64);
             let rows = qb.build().persistent(false).fetch_all(pool).await?;
-            let mut images = rows.iter().map(image_from_row).collect::<Result<Vec<_>, _>>()?;
-            self.attach_tags_and_properties(&mut images).await?;
-            Ok(images)
+            rows.iter().map(image_with_children_from_row).collect()
         })
     }
 
@@ -537,17 +563,14 @@ impl ImageDb {
     /// Images this node left mid-operation by a crash: deleted-but-not-purged,
     /// saving and importing.
     pub async fn unfinished(&self) -> Result<Vec<Image>, ImageError> {
+        let sql = format!(
+            "SELECT i.*, {} FROM images i WHERE status IN ('deleted', 'saving', 'importing')
+               AND (worker IS NULL OR worker = $1)",
+            children_columns(self.pool.engine())
+        );
         with_pool!(&self.pool, |pool| {
-            let rows = sqlx::query(
-                "SELECT * FROM images i WHERE status IN ('deleted', 'saving', 'importing')
-                   AND (worker IS NULL OR worker = $1)",
-            )
-            .bind(&self.worker)
-            .fetch_all(pool)
-            .await?;
-            let mut images = rows.iter().map(image_from_row).collect::<Result<Vec<_>, _>>()?;
-            self.attach_tags_and_properties(&mut images).await?;
-            Ok(images)
+            let rows = sqlx::query(&sql).bind(&self.worker).fetch_all(pool).await?;
+            rows.iter().map(image_with_children_from_row).collect()
         })
     }
 
