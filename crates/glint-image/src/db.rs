@@ -403,7 +403,12 @@ impl ImageDb {
                 .collect();
             qb.push(order.join(", "));
             qb.push(" LIMIT ").push_bind(q.limit as i64);
-            let rows = qb.build().persistent(false).fetch_all(pool).await?;
+            // The text depends only on which filters are present (values are bound), so
+            // small pages (name lookups, default pages) stay prepared in sqlx's per-connection
+            // statement cache, an LRU of bounded size: measured 1.5-1.8x faster by name. For
+            // 1000-image pages the cached statement measured 30-40% slower on SQLite (cause not
+            // found), and preparing is noise there, so large pages are prepared afresh.
+            let rows = qb.build().persistent(q.limit <= 100).fetch_all(pool).await?;
             rows.iter().map(image_with_children_from_row).collect()
         })
     }
