@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::TokenInfo;
@@ -14,9 +14,12 @@ use crate::TokenInfo;
 pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(30);
 const MAX_ENTRIES: usize = 10_000;
 
+/// Cache generation when stored, when stored, the validation.
+type CachedToken = (u64, Instant, Arc<TokenInfo>);
+
 pub struct TokenCache {
     generation: AtomicU64,
-    entries: Mutex<HashMap<String, (u64, Instant, TokenInfo)>>,
+    entries: Mutex<HashMap<String, CachedToken>>,
 }
 
 impl Default for TokenCache {
@@ -41,7 +44,7 @@ impl TokenCache {
         self.generation.load(Ordering::SeqCst)
     }
 
-    pub fn get(&self, token: &str) -> Option<TokenInfo> {
+    pub fn get(&self, token: &str) -> Option<Arc<TokenInfo>> {
         let entries = self.entries.lock().ok()?;
         let (generation, at, info) = entries.get(token)?;
         let fresh = *generation == self.generation() && at.elapsed() < TOKEN_CACHE_TTL;
@@ -49,7 +52,7 @@ impl TokenCache {
     }
 
     /// Stores `info` if nothing changed since `generation` was read.
-    pub fn put(&self, generation: u64, info: &TokenInfo) {
+    pub fn put(&self, generation: u64, info: &Arc<TokenInfo>) {
         if generation != self.generation() {
             return;
         }
@@ -57,7 +60,7 @@ impl TokenCache {
             if entries.len() >= MAX_ENTRIES {
                 entries.clear();
             }
-            entries.insert(info.token.clone(), (generation, Instant::now(), info.clone()));
+            entries.insert(info.token.clone(), (generation, Instant::now(), Arc::clone(info)));
         }
     }
 }

@@ -128,7 +128,7 @@ impl Default for IdentityConfig {
 pub struct IdentityService {
     db: IdentityDb,
     cache: crate::cache::TokenCache,
-    catalog_cache: std::sync::Mutex<Option<(u64, Vec<CatalogService>)>>,
+    catalog_cache: std::sync::Mutex<Option<(u64, Arc<[CatalogService]>)>>,
     keys: std::sync::RwLock<Arc<FernetKeys>>,
     key_dir: Option<std::path::PathBuf>,
     config: IdentityConfig,
@@ -263,7 +263,7 @@ impl IdentityService {
                 );
                 // A rescoped token never outlives the one it came from.
                 let parent_audit = parent.payload.audit_ids.first().cloned();
-                (parent.user, methods, parent.payload.expires_at, parent_audit)
+                (parent.user.clone(), methods, parent.payload.expires_at, parent_audit)
             }
             Credentials::ApplicationCredential { id, name, user, secret } => {
                 if scope != ScopeRequest::Default {
@@ -519,12 +519,12 @@ impl IdentityService {
     /// Validates a token: signature, expiry, revocation, and that its user and
     /// scope still exist, are enabled, and still carry a role. Any failure is
     /// `NotFound` for the token, as Keystone answers.
-    pub async fn validate(&self, token: &str) -> Result<TokenInfo, IdentityError> {
+    pub async fn validate(&self, token: &str) -> Result<Arc<TokenInfo>, IdentityError> {
         if let Some(hit) = self.cache.get(token) {
             return Ok(hit);
         }
         let generation = self.cache.generation();
-        let info = self.validate_uncached(token).await?;
+        let info = Arc::new(self.validate_uncached(token).await?);
         self.cache.put(generation, &info);
         Ok(info)
     }
@@ -638,18 +638,19 @@ impl IdentityService {
     }
 
     /// The catalog, cached until the next identity change on this node.
-    pub async fn catalog(&self) -> Result<Vec<CatalogService>, IdentityError> {
+    /// Shared, not copied: every token response carries it.
+    pub async fn catalog(&self) -> Result<Arc<[CatalogService]>, IdentityError> {
         let generation = self.cache.generation();
         if let Ok(cached) = self.catalog_cache.lock() {
             if let Some((g, catalog)) = cached.as_ref() {
                 if *g == generation {
-                    return Ok(catalog.clone());
+                    return Ok(Arc::clone(catalog));
                 }
             }
         }
-        let catalog = self.db.catalog().await?;
+        let catalog: Arc<[CatalogService]> = self.db.catalog().await?.into();
         if let Ok(mut cached) = self.catalog_cache.lock() {
-            *cached = Some((generation, catalog.clone()));
+            *cached = Some((generation, Arc::clone(&catalog)));
         }
         Ok(catalog)
     }

@@ -78,7 +78,7 @@ async fn authorize(
     headers: &HeaderMap,
     user_id: &str,
     action: Action,
-) -> ApiResult<crate::TokenInfo> {
+) -> ApiResult<std::sync::Arc<crate::TokenInfo>> {
     let caller = caller(api, headers).await?;
     let user = api
         .service

@@ -1,5 +1,7 @@
 //! `/v3/auth/*`: issuing, validating and revoking tokens, and what a token may scope to.
 
+use std::sync::Arc;
+
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -162,7 +164,12 @@ pub(super) async fn issue_token(State(api): State<IdentityApi>, RawQuery(query):
     token_response(StatusCode::CREATED, &info, catalog.as_deref())
 }
 
-async fn subject(api: &IdentityApi, headers: &HeaderMap, caller: &TokenInfo, action: &str) -> ApiResult<TokenInfo> {
+async fn subject(
+    api: &IdentityApi,
+    headers: &HeaderMap,
+    caller: &TokenInfo,
+    action: &str,
+) -> ApiResult<Arc<TokenInfo>> {
     let subject_token = headers
         .get("x-subject-token")
         .and_then(|v| v.to_str().ok())

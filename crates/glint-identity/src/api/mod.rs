@@ -222,7 +222,7 @@ async fn version_v3(State(api): State<IdentityApi>) -> Json<Value> {
 // ---- shared helpers ------------------------------------------------------
 
 /// The caller's token (`X-Auth-Token`), validated; 401 when missing or bad.
-async fn caller(api: &IdentityApi, headers: &HeaderMap) -> ApiResult<TokenInfo> {
+async fn caller(api: &IdentityApi, headers: &HeaderMap) -> ApiResult<Arc<TokenInfo>> {
     let token = headers
         .get("x-auth-token")
         .and_then(|v| v.to_str().ok())
