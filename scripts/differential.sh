@@ -17,6 +17,10 @@
 #   REFSTACK_ROOT   its state dir (refstack's default: ${TMPDIR:-/tmp}/glint-refstack)
 #   GLINT_BIN       glint binary (default: cargo build -p glint; target/debug/glint)
 #   DIFF_PYTHON     python with `requests` (default: the refstack venv's python)
+#   GLINT_TEST_DATABASE_URL  postgres://… of a role with CREATEDB: Glint's metadata goes to a
+#                   fresh database there (the scale-out run; default: SQLite in the data dir)
+#   GLINT_DIFF_STORE  SPEC of the one store, still named `fs` as the reference's is
+#                   (default: a directory in the data dir)
 #
 # Exit code: the harness's (0 only if every request agrees).
 set -euo pipefail
@@ -57,11 +61,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
+database=()
+if [ -n "${GLINT_TEST_DATABASE_URL:-}" ]; then
+    name="glint_diff_$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    psql "$GLINT_TEST_DATABASE_URL" -v ON_ERROR_STOP=1 -qc "CREATE DATABASE $name"
+    database=(--database "${GLINT_TEST_DATABASE_URL%/*}/$name")
+fi
 # Configured as the reference is: one named store (refstack's `enabled_backends = fs:file`,
 # so the multi-store API is on) and web-download offered (Glint needs an allow-list for it).
 GLINT_ADMIN_PASSWORD="$password" RUST_LOG="${RUST_LOG:-info}" "$GLINT_BIN" serve \
-    --listen "127.0.0.1:$port" --data-dir "$work/data" \
-    --store "fs=$work/data/images" --web-download-allow download.cirros-cloud.net \
+    --listen "127.0.0.1:$port" --data-dir "$work/data" "${database[@]}" \
+    --store "fs=${GLINT_DIFF_STORE:-$work/data/images}" --web-download-allow download.cirros-cloud.net \
     --public-url "http://127.0.0.1:$port" >"$work/glint.log" 2>&1 &
 glint_pid=$!
 for _ in $(seq 300); do

@@ -10,7 +10,8 @@
 #      repository (crates/glint-server/tests/two_nodes.rs), with Swift and with Ceph RGW;
 #   3. the Python suites against `glint serve` on PostgreSQL + Swift, then on PostgreSQL +
 #      Ceph RGW: python-openstackclient acceptance, openstacksdk/glanceclient, and the
-#      differential CLI suite (tests/cli: the same argv through openstack and glint).
+#      differential CLI suite (tests/cli: the same argv through openstack and glint), and
+#      the differential run against genuine Keystone + Glance (scripts/differential.sh).
 #
 #   tests/engines/scale-out.sh      (GLINT_BIN defaults to target/debug/glint; the Python
 #                                    suites reuse their venvs as scripts/test-*.sh do)
@@ -27,7 +28,11 @@ export S3_BASE="$work/ceph"
 # ceph-mon shuts itself down when its disk has less than 5% free (a 250 GB CI disk with a
 # few cargo target directories on it); the monitor's data here is a few megabytes.
 export CEPH_ARGS="--mon-data-avail-crit=1"
+refstack_tools="$repo/../shared/tools/refstack"
+refstack_was_up=0
+curl -s -o /dev/null -m 2 http://127.0.0.1:9292/versions && refstack_was_up=1
 cleanup() {
+    if [ "$refstack_was_up" = 0 ]; then bash "$refstack_tools/stop.sh" >/dev/null 2>&1 || true; fi
     bash "$engines/s3.sh" stop >/dev/null 2>&1 || true
     bash "$engines/swift.sh" stop >/dev/null 2>&1 || true
     bash "$engines/postgres.sh" stop >/dev/null 2>&1 || true
@@ -76,5 +81,8 @@ for store in "$swift_spec" "$ceph_spec"; do
     GLINT_TEST_STORE="$store" bash "$repo/scripts/test-clients.sh"
     echo "== the differential CLI suite (openstack vs glint) on PostgreSQL + $name"
     GLINT_TEST_STORE="$store" bash "$repo/scripts/test-cli.sh" -n 2
+    echo "== the differential run (Glint vs genuine Keystone + Glance) on PostgreSQL + $name"
+    # The reference's one store is named `fs`; Glint's one store keeps that name here.
+    GLINT_DIFF_STORE="${store#*=}" DIFF_KEEP_REFSTACK=1 bash "$repo/scripts/differential.sh"
 done
 echo "scale-out: all suites passed on PostgreSQL + Swift and PostgreSQL + Ceph RGW"

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::db::IdentityDb;
 use crate::model::{new_id, AppCredential, CatalogService, Domain, Project, Role, Target, User};
-use crate::password::{hash_password, verify_password};
+use crate::password::{hash_password, run_limited, verify_password};
 use crate::token::{new_audit_id, AuthMethod, FernetKeys, Scope, TokenPayload};
 use crate::IdentityError;
 
@@ -855,7 +855,7 @@ impl IdentityService {
 /// With no stored hash, a dummy hash is verified so that unknown users cost
 /// the same as wrong passwords.
 async fn verify_off_thread(secret: String, stored: Option<String>) -> Result<bool, IdentityError> {
-    tokio::task::spawn_blocking(move || match &stored {
+    run_limited(move || match &stored {
         Some(hash) => verify_password(&secret, hash),
         None => {
             let _ = verify_password(&secret, dummy_hash());
@@ -863,14 +863,11 @@ async fn verify_off_thread(secret: String, stored: Option<String>) -> Result<boo
         }
     })
     .await
-    .map_err(|e| IdentityError::Internal(e.to_string()))
 }
 
 async fn hash_off_thread(secret: &str) -> Result<String, IdentityError> {
     let secret = secret.to_owned();
-    tokio::task::spawn_blocking(move || hash_password(&secret))
-        .await
-        .map_err(|e| IdentityError::Internal(e.to_string()))?
+    run_limited(move || hash_password(&secret)).await?
 }
 
 /// A hash of a random password, verified against when the user does not
