@@ -423,6 +423,9 @@ def main() -> int:
                                       "recorded by --record on the other target")
     ap.add_argument("--verbose", "-v", action="store_true", help="print both observations")
     ap.add_argument("--no-cleanup", action="store_true")
+    ap.add_argument("--deviation", action="append", default=[], metavar="CASE=WHY",
+                    help="for this run, report CASE apart as a documented deviation (a "
+                         "configuration-dependent difference, e.g. a store of another type)")
     args = ap.parse_args()
 
     gpw = args.glint_password
@@ -450,6 +453,13 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="glint-diff-"))
     make_files(tmp)
     all_cases = case_module.CASES
+    for spec in args.deviation:
+        name, _, why = spec.partition("=")
+        matching = [c for c in all_cases if c["name"] == name]
+        if not matching or not why:
+            ap.error(f"--deviation {spec!r}: expected CASE=WHY with a known case name")
+        for c in matching:
+            c["deviation"] = why
     if args.only:
         rx = re.compile(args.only)
         all_cases = [c for c in all_cases if c.get("setup") or rx.search(c["name"])]
