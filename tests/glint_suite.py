@@ -45,15 +45,20 @@ def glint_bin() -> Path:
     return path if path.is_absolute() else (REPO_ROOT / path).resolve()
 
 
-def openstack_bin() -> str:
-    """GLINT_OPENSTACK, else the `openstack` beside this Python, else on PATH."""
-    explicit = os.environ.get("GLINT_OPENSTACK")
+def venv_cli(name: str, env_var: str) -> str:
+    """$env_var, else the `name` CLI beside this Python (the suite's venv), else on PATH."""
+    explicit = os.environ.get(env_var)
     if explicit:
         return explicit
-    beside = Path(sys.executable).parent / "openstack"
+    beside = Path(sys.executable).parent / name
     if beside.exists():
         return str(beside)
-    found = shutil.which("openstack")
+    found = shutil.which(name)
     if not found:
-        pytest.fail("the `openstack` CLI is not installed in this venv", pytrace=False)
+        pytest.fail(f"the `{name}` CLI is not installed in this venv", pytrace=False)
     return found
+
+
+def openstack_bin() -> str:
+    """GLINT_OPENSTACK, else the `openstack` beside this Python, else on PATH."""
+    return venv_cli("openstack", "GLINT_OPENSTACK")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -40,6 +39,7 @@ from glint_suite import (  # noqa: E402  (tests/glint_suite.py)
     pytest_configure,  # a pytest hook: found here by name
     free_port as _free_port,
     glint_bin as _glint_bin,
+    venv_cli,
 )
 STARTUP_TIMEOUT_S = 60
 CLI_TIMEOUT_S = 180
@@ -226,16 +226,7 @@ def unique(request) -> str:
 # --------------------------------------------------------------------------------------
 
 def _glance_bin() -> str:
-    explicit = os.environ.get("GLINT_GLANCE")
-    if explicit:
-        return explicit
-    beside = Path(sys.executable).parent / "glance"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("glance")
-    if not found:
-        pytest.fail("the `glance` CLI (python-glanceclient) is not installed", pytrace=False)
-    return found
+    return venv_cli("glance", "GLINT_GLANCE")
 
 
 @dataclasses.dataclass
