@@ -5,8 +5,6 @@
 //!   GLINT_TEST_DATABASE_URL  postgres://… of a role with CREATEDB: a fresh database per server
 //!   GLINT_TEST_STORE         ID=SPEC for `glint serve --store` (Swift, S3)
 
-use std::process::Command;
-
 /// Extra `glint serve` arguments for the configured database and store.
 pub fn serve_backend_args() -> Vec<String> {
     let mut args = Vec::new();
@@ -25,21 +23,17 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// A new, empty database next to the one `admin_url` names (created with `psql`).
+/// A new, empty database next to the one `admin_url` names.
 fn fresh_database(admin_url: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or_default();
     let name = format!("glint_bin_{}_{nanos}", std::process::id());
-    let status = Command::new("psql")
-        .args([admin_url, "-v", "ON_ERROR_STOP=1", "-qc"])
-        .arg(format!("CREATE DATABASE {name}"))
-        .status()
-        .expect("psql runs (GLINT_TEST_DATABASE_URL needs the PostgreSQL client)");
-    assert!(status.success(), "CREATE DATABASE {name} failed");
-    let (base, _) = admin_url
-        .rsplit_once('/')
-        .expect("GLINT_TEST_DATABASE_URL ends in /DBNAME");
-    format!("{base}/{name}")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime for one statement")
+        .block_on(glint_metadata::create_postgres_database(admin_url, &name))
+        .expect("create a test database through GLINT_TEST_DATABASE_URL")
 }
