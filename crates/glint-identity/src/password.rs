@@ -18,8 +18,10 @@ fn params() -> Params {
     Params::new(19 * 1024, 2, 1, None).unwrap_or_default()
 }
 
+/// Cores available (read once: `available_parallelism` reads cgroup files on Linux).
 fn concurrency() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get())
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
 }
 
 /// Working memory for hashes at [`params`]' size, reused across hashes.
