@@ -273,6 +273,27 @@ mod tests {
         assert!(store.list().await.unwrap().is_empty());
     }
 
+    /// Several early-writeback steps, odd frame sizes, a tail shorter than a batch:
+    /// the bytes and both digests (OpenSSL's) must match RustCrypto's over the same data.
+    #[tokio::test]
+    async fn large_put_matches_an_independent_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsStore::open("fs", dir.path()).unwrap();
+        let data: Vec<u8> = (0..40 * 1024 * 1024 + 12_345u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+            .collect();
+        let frames: Vec<Result<Bytes, std::io::Error>> =
+            data.chunks(65_521).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+        let blob = store
+            .put("big", Box::pin(futures_util::stream::iter(frames)), unlimited())
+            .await
+            .unwrap();
+        assert_eq!(blob.size, data.len() as u64);
+        assert_eq!(blob.hashes.md5_hex, hex::encode(md5::Md5::digest(&data)));
+        assert_eq!(blob.hashes.sha512_hex, hex::encode(sha2::Sha512::digest(&data)));
+        assert!(std::fs::read(dir.path().join("big")).unwrap() == data);
+    }
+
     #[tokio::test]
     async fn failed_writes_leave_nothing() {
         let dir = tempfile::tempdir().unwrap();
