@@ -11,6 +11,8 @@ pub mod model;
 pub mod password;
 pub mod policy;
 pub mod service;
+#[cfg(test)]
+mod test_fixtures;
 pub mod token;
 
 pub use error::IdentityError;

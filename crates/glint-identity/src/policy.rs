@@ -213,65 +213,9 @@ fn rule_name(action: Action) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Domain, Project, Role, User};
-    use crate::token::{AuthMethod, Scope, TokenPayload};
-    use crate::ResolvedScope;
 
     fn token(scope: &str, roles: &[&str]) -> TokenInfo {
-        let domain = Domain {
-            id: "d1".into(),
-            name: "D1".into(),
-            description: String::new(),
-            enabled: true,
-        };
-        let project = Project {
-            id: "p1".into(),
-            name: "P1".into(),
-            domain_id: "d1".into(),
-            parent_id: None,
-            description: String::new(),
-            enabled: true,
-            tags: vec![],
-        };
-        let resolved = match scope {
-            "system" => ResolvedScope::System,
-            "domain" => ResolvedScope::Domain(domain.clone()),
-            _ => ResolvedScope::Project {
-                project,
-                domain: domain.clone(),
-            },
-        };
-        TokenInfo {
-            token: String::new(),
-            payload: TokenPayload {
-                user_id: "u1".into(),
-                methods: vec![AuthMethod::Password],
-                scope: Scope::Unscoped,
-                issued_at: chrono::Utc::now(),
-                expires_at: chrono::Utc::now(),
-                audit_ids: vec![],
-                app_cred_id: None,
-            },
-            user: User {
-                id: "u1".into(),
-                name: "u".into(),
-                domain_id: "d1".into(),
-                enabled: true,
-                default_project_id: None,
-                extra: Default::default(),
-            },
-            user_domain: domain,
-            scope: resolved,
-            roles: roles
-                .iter()
-                .map(|r| Role {
-                    id: r.to_string(),
-                    name: r.to_string(),
-                    description: String::new(),
-                })
-                .collect(),
-            app_credential: None,
-        }
+        crate::test_fixtures::token_info(scope, roles)
     }
 
     /// Every persona × a representative action of each family.

@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{caller, collection_links, domain_json, project_json, self_link, ApiResult, IdentityApi};
@@ -215,71 +216,184 @@ pub(super) async fn revoke_token(State(api): State<IdentityApi>, headers: Header
 }
 
 pub(super) fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    // Keystone's `2026-01-01T00:00:00.000000Z`; chrono's RFC 3339 writer is much
+    // cheaper than parsing a strftime pattern on every token body.
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
-pub(super) fn domain_ref(d: &Domain) -> Value {
-    json!({"id": d.id, "name": d.name})
+/// `{"id", "name"}` of a domain, project or role, serialised in place.
+#[derive(Serialize)]
+struct IdName<'a> {
+    id: &'a str,
+    name: &'a str,
 }
 
-pub(super) fn catalog_json(catalog: &[CatalogService]) -> Value {
-    Value::Array(
-        catalog
+impl<'a> IdName<'a> {
+    fn domain(d: &'a Domain) -> Self {
+        Self {
+            id: &d.id,
+            name: &d.name,
+        }
+    }
+}
+
+/// The service catalogue as Keystone shows it, serialised straight from the records.
+pub(super) struct CatalogView<'a>(pub &'a [CatalogService]);
+
+impl Serialize for CatalogView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct EndpointView<'a> {
+            id: &'a str,
+            interface: &'a str,
+            region_id: Option<&'a str>,
+            url: &'a str,
+            region: Option<&'a str>,
+        }
+        #[derive(Serialize)]
+        struct ServiceView<'a> {
+            endpoints: Vec<EndpointView<'a>>,
+            id: &'a str,
+            #[serde(rename = "type")]
+            service_type: &'a str,
+            name: &'a str,
+        }
+        serializer.collect_seq(self.0.iter().map(|s| {
+            ServiceView {
+                endpoints: s
+                    .endpoints
+                    .iter()
+                    .map(|e| EndpointView {
+                        id: &e.id,
+                        interface: &e.interface,
+                        region_id: e.region_id.as_deref(),
+                        url: &e.url,
+                        region: e.region_id.as_deref(),
+                    })
+                    .collect(),
+                id: &s.id,
+                service_type: &s.service_type,
+                name: &s.name,
+            }
+        }))
+    }
+}
+
+/// `{"token": …}` as Keystone renders it, fields in Keystone's order; serialised
+/// directly (no `serde_json::Value` tree) since every validation renders one.
+#[derive(Serialize)]
+struct TokenBody<'a> {
+    token: TokenView<'a>,
+}
+
+#[derive(Serialize)]
+struct TokenView<'a> {
+    methods: Vec<&'static str>,
+    user: UserView<'a>,
+    audit_ids: &'a [String],
+    expires_at: String,
+    issued_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    project: Option<ProjectView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_domain: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    domain: Option<IdName<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    system: Option<SystemAll>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    application_credential: Option<AppCredentialView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    roles: Option<Vec<IdName<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    catalog: Option<CatalogView<'a>>,
+}
+
+#[derive(Serialize)]
+struct UserView<'a> {
+    domain: IdName<'a>,
+    id: &'a str,
+    name: &'a str,
+    password_expires_at: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ProjectView<'a> {
+    domain: IdName<'a>,
+    id: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct SystemAll {
+    all: bool,
+}
+
+#[derive(Serialize)]
+struct AppCredentialView<'a> {
+    id: &'a str,
+    name: &'a str,
+    restricted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_rules: Option<&'a Value>,
+}
+
+fn token_view<'a>(info: &'a TokenInfo, catalog: Option<&'a [CatalogService]>) -> TokenView<'a> {
+    let mut view = TokenView {
+        methods: info.payload.methods.iter().map(|m| m.name()).collect(),
+        user: UserView {
+            domain: IdName::domain(&info.user_domain),
+            id: &info.user.id,
+            name: &info.user.name,
+            password_expires_at: None,
+        },
+        audit_ids: &info.payload.audit_ids,
+        expires_at: timestamp(info.payload.expires_at),
+        issued_at: timestamp(info.payload.issued_at),
+        project: None,
+        is_domain: None,
+        domain: None,
+        system: None,
+        application_credential: info.app_credential.as_ref().map(|cred| AppCredentialView {
+            id: &cred.id,
+            name: &cred.name,
+            restricted: !cred.unrestricted,
+            access_rules: Some(&cred.access_rules).filter(|r| r.as_array().is_some_and(|a| !a.is_empty())),
+        }),
+        roles: None,
+        catalog: None,
+    };
+    match &info.scope {
+        ResolvedScope::Unscoped => return view,
+        ResolvedScope::Project { project, domain } => {
+            view.project = Some(ProjectView {
+                domain: IdName::domain(domain),
+                id: &project.id,
+                name: &project.name,
+            });
+            view.is_domain = Some(false);
+        }
+        ResolvedScope::Domain(d) => view.domain = Some(IdName::domain(d)),
+        ResolvedScope::System => view.system = Some(SystemAll { all: true }),
+    }
+    view.roles = Some(
+        info.roles
             .iter()
-            .map(|s| {
-                json!({
-                    "endpoints": s.endpoints.iter().map(|e| json!({
-                        "id": e.id,
-                        "interface": e.interface,
-                        "region_id": e.region_id,
-                        "url": e.url,
-                        "region": e.region_id,
-                    })).collect::<Vec<_>>(),
-                    "id": s.id,
-                    "type": s.service_type,
-                    "name": s.name,
-                })
+            .map(|r| IdName {
+                id: &r.id,
+                name: &r.name,
             })
             .collect(),
-    )
+    );
+    view.catalog = catalog.map(CatalogView);
+    view
 }
 
 pub(super) fn token_response(status: StatusCode, info: &TokenInfo, catalog: Option<&[CatalogService]>) -> ApiResult {
-    let mut token = json!({
-        "methods": info.payload.methods.iter().map(|m| m.name()).collect::<Vec<_>>(),
-        "user": {
-            "domain": domain_ref(&info.user_domain),
-            "id": info.user.id,
-            "name": info.user.name,
-            "password_expires_at": null,
-        },
-        "audit_ids": info.payload.audit_ids,
-        "expires_at": timestamp(info.payload.expires_at),
-        "issued_at": timestamp(info.payload.issued_at),
-    });
-    let scoped = !matches!(info.scope, ResolvedScope::Unscoped);
-    match &info.scope {
-        ResolvedScope::Unscoped => {}
-        ResolvedScope::Project { project, domain } => {
-            token["project"] = json!({"domain": domain_ref(domain), "id": project.id, "name": project.name});
-            token["is_domain"] = json!(false);
-        }
-        ResolvedScope::Domain(d) => token["domain"] = domain_ref(d),
-        ResolvedScope::System => token["system"] = json!({"all": true}),
-    }
-    if let Some(cred) = &info.app_credential {
-        token["application_credential"] = json!({"id": cred.id, "name": cred.name, "restricted": !cred.unrestricted});
-        if cred.access_rules.as_array().is_some_and(|a| !a.is_empty()) {
-            token["application_credential"]["access_rules"] = cred.access_rules.clone();
-        }
-    }
-    if scoped {
-        token["roles"] = info.roles.iter().map(|r| json!({"id": r.id, "name": r.name})).collect();
-        if let Some(catalog) = catalog {
-            token["catalog"] = catalog_json(catalog);
-        }
-    }
-    let mut res = (status, Json(json!({"token": token}))).into_response();
+    let body = TokenBody {
+        token: token_view(info, catalog),
+    };
+    let mut res = (status, Json(body)).into_response();
     let subject = HeaderValue::from_str(&info.token).map_err(|e| IdentityError::Internal(e.to_string()))?;
     res.headers_mut().insert("x-subject-token", subject);
     Ok(res)
@@ -290,7 +404,7 @@ pub(super) fn token_response(status: StatusCode, info: &TokenInfo, catalog: Opti
 pub(super) async fn auth_catalog(State(api): State<IdentityApi>, headers: HeaderMap) -> ApiResult {
     caller(&api, &headers).await?;
     let catalog = api.service.catalog().await?;
-    Ok(Json(json!({"catalog": catalog_json(&catalog), "links": self_link(&api, "auth/catalog")})).into_response())
+    Ok(Json(json!({"catalog": CatalogView(&catalog), "links": self_link(&api, "auth/catalog")})).into_response())
 }
 
 pub(super) async fn auth_projects(State(api): State<IdentityApi>, headers: HeaderMap) -> ApiResult {
@@ -320,4 +434,91 @@ pub(super) async fn auth_system(State(api): State<IdentityApi>, headers: HeaderM
         vec![json!({"all": true})]
     };
     Ok(Json(json!({"system": system, "links": self_link(&api, "auth/system")})).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AppCredential, Endpoint};
+
+    fn render(info: &TokenInfo, catalog: Option<&[CatalogService]>) -> String {
+        serde_json::to_string(&TokenBody {
+            token: token_view(info, catalog),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn project_token_body_in_keystone_order() {
+        let mut info = crate::test_fixtures::token_info("project", &["admin"]);
+        info.payload.audit_ids = vec!["a1".into()];
+        info.payload.issued_at = chrono::DateTime::from_timestamp(1_800_000_000, 123_456_000).unwrap();
+        info.payload.expires_at = chrono::DateTime::from_timestamp(1_800_003_600, 0).unwrap();
+        let catalog = [CatalogService {
+            id: "s1".into(),
+            service_type: "image".into(),
+            name: "glance".into(),
+            endpoints: vec![Endpoint {
+                id: "e1".into(),
+                interface: "public".into(),
+                region_id: Some("RegionOne".into()),
+                url: "http://x/image".into(),
+            }],
+        }];
+        assert_eq!(
+            render(&info, Some(&catalog)),
+            concat!(
+                r#"{"token":{"methods":["password"],"#,
+                r#""user":{"domain":{"id":"d1","name":"D1"},"id":"u1","name":"u","password_expires_at":null},"#,
+                r#""audit_ids":["a1"],"expires_at":"2027-01-15T09:00:00.000000Z","#,
+                r#""issued_at":"2027-01-15T08:00:00.123456Z","#,
+                r#""project":{"domain":{"id":"d1","name":"D1"},"id":"p1","name":"P1"},"is_domain":false,"#,
+                r#""roles":[{"id":"admin","name":"admin"}],"#,
+                r#""catalog":[{"endpoints":[{"id":"e1","interface":"public","region_id":"RegionOne","#,
+                r#""url":"http://x/image","region":"RegionOne"}],"id":"s1","type":"image","name":"glance"}]}}"#
+            )
+        );
+        // Without a catalogue (`?nocatalog`) the key is absent, not empty.
+        assert!(!render(&info, None).contains("catalog"));
+    }
+
+    #[test]
+    fn system_and_unscoped_token_bodies() {
+        let system: Value =
+            serde_json::from_str(&render(&crate::test_fixtures::token_info("system", &["reader"]), None)).unwrap();
+        assert_eq!(system["token"]["system"], json!({"all": true}));
+        assert_eq!(system["token"]["roles"], json!([{"id": "reader", "name": "reader"}]));
+        assert!(system["token"].get("project").is_none() && system["token"].get("is_domain").is_none());
+
+        let mut unscoped = crate::test_fixtures::token_info("project", &["member"]);
+        unscoped.scope = ResolvedScope::Unscoped;
+        unscoped.app_credential = Some(AppCredential {
+            id: "ac1".into(),
+            name: "ci".into(),
+            user_id: "u1".into(),
+            project_id: "p1".into(),
+            description: String::new(),
+            expires_at: None,
+            unrestricted: false,
+            unrestricted_given: false,
+            role_ids: vec![],
+            access_rules: json!([{"service": "image", "method": "GET", "path": "/v2/images"}]),
+        });
+        let body: Value = serde_json::from_str(&render(&unscoped, Some(&[]))).unwrap();
+        let token = body["token"].as_object().unwrap();
+        let keys: Vec<&str> = token.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "methods",
+                "user",
+                "audit_ids",
+                "expires_at",
+                "issued_at",
+                "application_credential"
+            ]
+        );
+        assert_eq!(token["application_credential"]["restricted"], json!(true));
+        assert_eq!(token["application_credential"]["access_rules"][0]["path"], "/v2/images");
+    }
 }
