@@ -456,6 +456,8 @@ def fmt(v, unit):
         return f"{v:,.1f} MiB"
     if unit == "n":
         return f"{v:,.0f}"
+    if unit == "%":
+        return f"{v:.0f}%"
     return f"{v} {unit}"
 
 
@@ -466,8 +468,12 @@ def cli_phase(res, cfg, targets, tmp):
     """CLI wall time (median of N) and HTTP request count per command."""
     n = cfg.cli_runs
     g, ref = targets.get("glint"), targets.get("reference")
+    # A name of this run's own: an earlier run's probe can outlive it (Glance once kept one
+    # in status `deleted` that it would neither list as gone nor delete again), and
+    # `image show NAME` then finds two.
+    show_name = f"gbench-cli-show-{os.getpid()}-{int(time.time())}"
     for t in targets.values():
-        t.create_image("gbench-cli-show")
+        t.create_image(show_name)
 
     def run(cmdline, env, debug=False):
         args = list(cmdline)
@@ -506,7 +512,7 @@ def cli_phase(res, cfg, targets, tmp):
                 times.append(dt)
         return median(times), count, times
 
-    cmds = [("image list", ["image", "list"]), ("image show NAME", ["image", "show", "gbench-cli-show"]),
+    cmds = [("image list", ["image", "list"]), ("image show NAME", ["image", "show", show_name]),
             ("image delete NAME", ["image", "delete", "X"]), ("token issue", ["token", "issue"])]
     for label, cmd in cmds:
         o = timings(ref, "openstack", cmd, None) if ref else (None, None, [])
@@ -748,7 +754,19 @@ def curl_transfer(args):
         return 0, 0.0
 
 
-def transfer(t, name, path, size, lim, up, down_cold, down_warm, rss_up, rss_down, ok, rss_abs):
+def rate(size, argv):
+    """MB/s of one run of argv over `size` bytes."""
+    t0 = time.perf_counter()
+    subprocess.run(argv, stdout=subprocess.DEVNULL, check=True)
+    return size / (time.perf_counter() - t0) / 1e6
+
+
+def transfer(t, name, path, size, lim, up, down_cold, down_warm, rss_up, rss_down, ok, rss_abs, paired):
+    # The shared host's speed drifts within a phase, so each transfer is also compared with
+    # the machine measured right next to it: the hashing limit just before the upload, a
+    # cold dd read just before each cold download.
+    subprocess.run(["cat", path], stdout=subprocess.DEVNULL, check=True)
+    hashing = min(rate(size, ["md5sum", path]), rate(size, ["sha512sum", path]))
     for attempt in range(3):
         iid = t.create_image(f"gbench-data-{size // GiB}g")
         subprocess.run(["cat", path], stdout=subprocess.DEVNULL, check=True)
@@ -769,8 +787,10 @@ def transfer(t, name, path, size, lim, up, down_cold, down_warm, rss_up, rss_dow
     _, _, img = http_json("GET", f"{t.image}/v2/images/{iid}", t.token)
     ok[name] = (img.get("status") == "active" and img.get("checksum") == lim["md5sum_hex"]
                 and img.get("os_hash_value") == lim["sha512sum_hex"])
-    cold, rss_growth = [], []
+    cold, rss_growth, disk = [], [], []
     for _ in range(COLD_READS):  # median, like the machine's cold read
+        drop_caches()
+        disk.append(rate(size, ["dd", f"if={path}", "of=/dev/null", "bs=4M", "status=none"]))
         drop_caches()
         with RssSampler(pids) as s:
             code, secs = curl_transfer(["-o", "/dev/null", "-H", f"X-Auth-Token: {t.token}",
@@ -781,6 +801,7 @@ def transfer(t, name, path, size, lim, up, down_cold, down_warm, rss_up, rss_dow
         cold.append(size / secs / 1e6)
         rss_growth.append((s.peak - s.base) / 1024)
     down_cold[name] = statistics.median(cold) if cold else None
+    paired[name] = {"hashing": hashing, "disk_read": statistics.median(disk) if disk else None}
     rss_down[name] = max(rss_growth) if rss_growth else None
     code, secs = curl_transfer(["-o", "/dev/null", "-H", f"X-Auth-Token: {t.token}",
                                 f"{t.image}/v2/images/{iid}/file"])
@@ -811,10 +832,10 @@ def data_phase(res, cfg, targets, tmp):
         hl = min(lim["md5sum"], lim["sha512sum"])
         res.add(sec, "machine: hashing limit = min(md5sum, sha512sum)", "MB/s", hl,
                 note="what md5 + sha512 in parallel on two idle cores can reach")
-        up, down_cold, down_warm, rss_up, rss_down, ok, rss_abs = {}, {}, {}, {}, {}, {}, {}
+        up, down_cold, down_warm, rss_up, rss_down, ok, rss_abs, paired = {}, {}, {}, {}, {}, {}, {}, {}
         for name, t in targets.items():
             try:
-                transfer(t, name, path, size, lim, up, down_cold, down_warm, rss_up, rss_down, ok, rss_abs)
+                transfer(t, name, path, size, lim, up, down_cold, down_warm, rss_up, rss_down, ok, rss_abs, paired)
             except Exception as e:  # noqa: BLE001 - a shared reference can fail (SQLite locked)
                 log(f"{name}: transfer failed: {e}")
                 ok[name] = f"failed: {e}"[:120]
@@ -822,8 +843,15 @@ def data_phase(res, cfg, targets, tmp):
         res.add(sec, "upload (PUT …/file, curl)", "MB/s", up.get(g), up.get(r),
                 note=f"glint = {up.get(g, 0) / hl:.0%} of hashing limit, {up.get(g, 0) / lim['dd_write']:.0%} of dd write; "
                      f"checksums ok: {', '.join(f'{k} {v}' for k, v in ok.items())}")
+        gp = paired.get(g) or {}
+        if gp.get("hashing") and up.get(g):
+            res.add(sec, "upload ÷ hashing limit measured just before it", "%", 100 * up[g] / gp["hashing"],
+                    note=f"hashing limit then: {gp['hashing']:,.0f} MB/s")
         res.add(sec, "download, caches dropped (curl → /dev/null, median of 3)", "MB/s", down_cold.get(g), down_cold.get(r),
                 note=f"glint = {(down_cold.get(g) or 0) / lim['disk_read_cold']:.0%} of disk read")
+        if gp.get("disk_read") and down_cold.get(g):
+            res.add(sec, "download ÷ cold dd read right before each (medians of 3)", "%",
+                    100 * down_cold[g] / gp["disk_read"], note=f"dd read then: {gp['disk_read']:,.0f} MB/s")
         res.add(sec, "download, page cache warm", "MB/s", down_warm.get(g), down_warm.get(r),
                 note=f"glint = {(down_warm.get(g) or 0) / lim['read_warm']:.0%} of page-cache read")
         res.add(sec, "server RSS growth during upload (peak − before)", "MiB", rss_up.get(g), rss_up.get(r), "lower",
