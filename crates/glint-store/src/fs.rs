@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use futures_util::StreamExt;
 
+use crate::file_writer::{FileWriter, WriteMode};
 use crate::{ByteRange, ByteStream, HashedSink, StoreBackend, StoreError, StoredBlob, WriteLimits};
 
 const PARTIAL_DIR: &str = ".partial";
@@ -14,6 +15,8 @@ const READ_BUFFER: usize = 1024 * 1024;
 pub struct FsStore {
     id: String,
     root: PathBuf,
+    /// Direct I/O where the filesystem takes it (see `file_writer`).
+    write_mode: WriteMode,
 }
 
 impl FsStore {
@@ -26,7 +29,13 @@ impl FsStore {
             std::fs::remove_dir_all(&partial)?;
         }
         std::fs::create_dir_all(&partial)?;
-        Ok(Self { id: id.into(), root })
+        let write_mode = WriteMode::probe(&partial);
+        tracing::debug!(root = %root.display(), ?write_mode, "filesystem store");
+        Ok(Self {
+            id: id.into(),
+            root,
+            write_mode,
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -73,10 +82,7 @@ impl StoreBackend for FsStore {
             .root
             .join(PARTIAL_DIR)
             .join(format!("{key}.{}", uuid::Uuid::new_v4().simple()));
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&partial_path)?;
+        let file = FileWriter::create(&partial_path, self.write_mode)?;
         let mut sink = HashedSink::with_file(file);
 
         let result: Result<u64, StoreError> = async {

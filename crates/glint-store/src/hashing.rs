@@ -1,12 +1,13 @@
 //! Hashing and writing on worker threads, so md5, sha512 and the disk each
-//! get a core's worth of time instead of taking turns on one.
-
-use std::io::Write;
+//! get a core's worth of time instead of taking turns on one (the writing
+//! itself is `file_writer`).
 
 use bytes::{Bytes, BytesMut};
 use openssl::hash::{Hasher, MessageDigest};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+
+use crate::file_writer::FileWriter;
 
 /// Hex digests of one image's bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,29 +22,6 @@ const QUEUE_DEPTH: usize = 16;
 
 /// Bytes gathered before handing a batch to the workers.
 const BATCH: usize = 512 * 1024;
-
-/// Bytes written between two early-writeback requests (see `start_writeback`).
-const WRITEBACK_STEP: u64 = 16 * 1024 * 1024;
-
-/// Asks the kernel to start writing `len` bytes at `offset` to disk now, without
-/// waiting. Otherwise the page cache holds the whole image until the final fsync,
-/// which then waits for all of it while the cores that hashed it sit idle (about a
-/// tenth of a 1 GiB upload here). Best effort: if it fails, fsync does all the work.
-#[cfg(target_os = "linux")]
-fn start_writeback(file: &std::fs::File, offset: u64, len: u64) {
-    use std::os::fd::AsRawFd;
-    let (Ok(offset), Ok(len)) = (i64::try_from(offset), i64::try_from(len)) else {
-        return;
-    };
-    // SAFETY: `file` keeps the descriptor open for the whole call, and
-    // sync_file_range reads nothing but its integer arguments.
-    unsafe {
-        libc::sync_file_range(file.as_raw_fd(), offset, len, libc::SYNC_FILE_RANGE_WRITE);
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn start_writeback(_file: &std::fs::File, _offset: u64, _len: u64) {}
 
 /// OpenSSL's md5 and sha512 rather than RustCrypto's: its assembly is 29% and
 /// 42% faster on this machine's CPU, and during an upload these two hashes are
@@ -78,12 +56,12 @@ impl HashedSink {
         Self::build(None)
     }
 
-    /// Hash and write to `file`, fsyncing at the end.
-    pub fn with_file(file: std::fs::File) -> Self {
+    /// Hash and write through `file`, made durable at the end.
+    pub(crate) fn with_file(file: FileWriter) -> Self {
         Self::build(Some(file))
     }
 
-    fn build(file: Option<std::fs::File>) -> Self {
+    fn build(file: Option<FileWriter>) -> Self {
         let (md5_tx, md5_rx) = mpsc::channel(QUEUE_DEPTH);
         let (sha_tx, sha_rx) = mpsc::channel(QUEUE_DEPTH);
         let md5 = spawn_hasher(MessageDigest::md5(), md5_rx);
@@ -92,19 +70,11 @@ impl HashedSink {
             Some(file) => {
                 let (tx, mut rx) = mpsc::channel::<Bytes>(QUEUE_DEPTH);
                 let handle = tokio::task::spawn_blocking(move || {
-                    // Batches are already 512 KiB: written as they come, no second buffer.
                     let mut file = file;
-                    let mut written: u64 = 0;
-                    let mut writeback_from: u64 = 0;
                     while let Some(chunk) = rx.blocking_recv() {
-                        file.write_all(&chunk)?;
-                        written += chunk.len() as u64;
-                        if written - writeback_from >= WRITEBACK_STEP {
-                            start_writeback(&file, writeback_from, written - writeback_from);
-                            writeback_from = written;
-                        }
+                        file.write(&chunk)?;
                     }
-                    file.sync_all()
+                    file.finish()
                 });
                 (Some(tx), Some(handle))
             }

@@ -5,6 +5,7 @@
 //! twice. The image service never sees paths or URLs, only locations.
 
 mod error;
+mod file_writer;
 mod fs;
 mod hashing;
 pub mod s3;
