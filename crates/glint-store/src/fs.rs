@@ -187,14 +187,12 @@ fn read_in_background(mut file: std::fs::File, start: u64, count: u64) -> ByteSt
         let mut left = count;
         while left > 0 {
             let want = left.min(READ_BUFFER as u64) as usize;
-            // Read into spare capacity: no zero-filling of a buffer the read overwrites.
-            let mut buf = Vec::with_capacity(want);
-            match (&mut file).take(want as u64).read_to_end(&mut buf) {
-                Ok(n) if n < want => {
-                    let _ = tx.blocking_send(Err(std::io::ErrorKind::UnexpectedEof.into()));
-                    return;
-                }
-                Ok(_) => {
+            // One read(2) per chunk. Reading into spare capacity instead (`take` +
+            // `read_to_end`) skips zero-filling but starts every chunk with 8 KiB reads:
+            // cold 4 GiB downloads fell from ~2.2 to ~1.8 GB/s with it.
+            let mut buf = vec![0u8; want];
+            match file.read_exact(&mut buf) {
+                Ok(()) => {
                     left -= want as u64;
                     if tx.blocking_send(Ok(bytes::Bytes::from(buf))).is_err() {
                         return; // the client went away
