@@ -11,7 +11,7 @@ use crate::file_writer::{FileWriter, WriteMode};
 use crate::{ByteRange, ByteStream, HashedSink, StoreBackend, StoreError, StoredBlob, WriteLimits};
 
 const PARTIAL_DIR: &str = ".partial";
-const READ_BUFFER: usize = 1024 * 1024;
+const READ_BUFFER: usize = 4 * 1024 * 1024;
 
 pub struct FsStore {
     id: String,
@@ -174,12 +174,14 @@ impl StoreBackend for FsStore {
     }
 }
 
-/// Reads `count` bytes from `start` on one blocking thread, in 1 MiB chunks
-/// through a short queue: one thread hop per megabyte instead of one per
-/// small read, and at most a few megabytes in flight.
+/// Reads `count` bytes from `start` on one blocking thread, in `READ_BUFFER`
+/// chunks through a queue of two: one thread hop per chunk instead of one per
+/// small read, and at most four or five chunks in flight. 4 MiB reads, like
+/// `dd bs=4M`, kept cold 4 GiB downloads nearer the disk's speed than 1 MiB ones
+/// (1.96 vs 1.70 GB/s over 8 runs each here).
 fn read_in_background(mut file: std::fs::File, start: u64, count: u64) -> ByteStream {
     use std::io::{Read, Seek};
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(4);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(2);
     tokio::task::spawn_blocking(move || {
         if let Err(e) = file.seek(std::io::SeekFrom::Start(start)) {
             let _ = tx.blocking_send(Err(e));
@@ -215,7 +217,7 @@ fn read_in_background(mut file: std::fs::File, start: u64, count: u64) -> ByteSt
 }
 
 /// The read buffers of one download, reused once the HTTP layer has sent them.
-/// A fresh 1 MiB buffer per chunk costs a zero-fill and, worse, page faults on
+/// A fresh buffer per chunk costs a zero-fill and, worse, page faults on
 /// memory the allocator had handed back to the kernel: in a VM each is a trip
 /// to the host, and cold 4 GiB downloads ran at half the disk's speed
 /// (`_copy_to_iter` into the new buffer at 34% of all samples). A handful of
@@ -345,7 +347,7 @@ mod tests {
         assert_eq!(blob.hashes.md5_hex, hex::encode(md5::Md5::digest(&data)));
         assert_eq!(blob.hashes.sha512_hex, hex::encode(sha2::Sha512::digest(&data)));
         assert!(std::fs::read(dir.path().join("big")).unwrap() == data);
-        // Read back through the pooled 1 MiB chunks: whole, and a range across chunks.
+        // Read back through the pooled chunks: whole, and a range across chunks.
         assert!(read_all(store.get("big", None).await.unwrap()).await == data);
         let (start, end) = (READ_BUFFER as u64 - 7, 3 * READ_BUFFER as u64 + 5);
         let range = ByteRange {
