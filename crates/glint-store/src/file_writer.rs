@@ -30,13 +30,16 @@ pub enum WriteMode {
 }
 
 impl WriteMode {
-    /// `Direct` if a small aligned direct write works in `dir`.
+    /// `Direct` if one aligned direct write works in `dir` (no fsync: this runs at
+    /// every start, once per store).
     pub fn probe(dir: &Path) -> Self {
         let probe = dir.join(format!(".direct-probe-{}", uuid::Uuid::new_v4().simple()));
         let works = (|| -> std::io::Result<()> {
-            let mut writer = FileWriter::create(&probe, WriteMode::Direct)?;
+            let FileWriter::Direct(mut writer) = FileWriter::create(&probe, WriteMode::Direct)? else {
+                return Err(std::io::ErrorKind::Unsupported.into());
+            };
             writer.write(&[0u8; DIRECT_ALIGN])?;
-            writer.finish()
+            writer.write_stage(DIRECT_ALIGN)
         })()
         .is_ok();
         let _ = std::fs::remove_file(&probe);
