@@ -713,25 +713,27 @@ def server_phase(res, cfg, targets, wrk, tmp):
     return counts
 
 
+def rate(size, argv):
+    """MB/s of one run of argv over `size` bytes."""
+    t0 = time.perf_counter()
+    subprocess.run(argv, stdout=subprocess.DEVNULL, check=True)
+    return size / (time.perf_counter() - t0) / 1e6
+
+
 def machine_limits(path, size):
     """Write (dd conv=fsync), cold/warm read, md5sum, sha512sum, both in parallel. MB/s = 1e6 B/s."""
     lim = {}
     out = path + ".dd"
     subprocess.run(["cat", path], stdout=subprocess.DEVNULL, check=True)  # source in page cache
-    t0 = time.perf_counter()
-    subprocess.run(["dd", f"if={path}", f"of={out}", "bs=4M", "conv=fsync", "status=none"], check=True)
-    lim["dd_write"] = size / (time.perf_counter() - t0) / 1e6
+    lim["dd_write"] = rate(size, ["dd", f"if={path}", f"of={out}", "bs=4M", "conv=fsync", "status=none"])
+    read_out = ["dd", f"if={out}", "of=/dev/null", "bs=4M", "status=none"]
     # Cold reads swing ±30% from one to the next on this shared host: median of COLD_READS.
     cold = []
     for _ in range(COLD_READS):
         lim["cold_cache"] = drop_caches()
-        t0 = time.perf_counter()
-        subprocess.run(["dd", f"if={out}", "of=/dev/null", "bs=4M", "status=none"], check=True)
-        cold.append(size / (time.perf_counter() - t0) / 1e6)
+        cold.append(rate(size, read_out))
     lim["disk_read_cold"] = statistics.median(cold)
-    t0 = time.perf_counter()
-    subprocess.run(["dd", f"if={out}", "of=/dev/null", "bs=4M", "status=none"], check=True)
-    lim["read_warm"] = size / (time.perf_counter() - t0) / 1e6
+    lim["read_warm"] = rate(size, read_out)
     os.unlink(out)
     for tool in ("md5sum", "sha512sum"):
         t0 = time.perf_counter()
@@ -754,13 +756,6 @@ def curl_transfer(args):
         return int(tail[-2][-3:]), float(tail[-1])
     except (ValueError, IndexError):
         return 0, 0.0
-
-
-def rate(size, argv):
-    """MB/s of one run of argv over `size` bytes."""
-    t0 = time.perf_counter()
-    subprocess.run(argv, stdout=subprocess.DEVNULL, check=True)
-    return size / (time.perf_counter() - t0) / 1e6
 
 
 def transfer(t, name, path, size, lim, up, down_cold, down_warm, rss_up, rss_down, ok, rss_abs, paired):
