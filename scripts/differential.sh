@@ -68,10 +68,12 @@ if [ -n "${GLINT_TEST_DATABASE_URL:-}" ]; then
     database=(--database "${GLINT_TEST_DATABASE_URL%/*}/$name")
 fi
 # Configured as the reference is: one named store (refstack's `enabled_backends = fs:file`,
-# so the multi-store API is on) and web-download offered (Glint needs an allow-list for it).
+# so the multi-store API is on), web-download offered (Glint needs an allow-list for it),
+# and Glance's standard metadefs catalogue (refstack loads it with db_load_metadefs).
 GLINT_ADMIN_PASSWORD="$password" RUST_LOG="${RUST_LOG:-info}" "$GLINT_BIN" serve \
     --listen "127.0.0.1:$port" --data-dir "$work/data" "${database[@]}" \
     --store "fs=${GLINT_DIFF_STORE:-$work/data/images}" --web-download-allow download.cirros-cloud.net \
+    --metadefs-dir "$REFSTACK_ROOT/venv/etc/glance/metadefs" \
     --public-url "http://127.0.0.1:$port" >"$work/glint.log" 2>&1 &
 glint_pid=$!
 for _ in $(seq 300); do

@@ -813,16 +813,48 @@ gl("gl-import-web-download-loopback", "POST", "/v2/images/{img_list_e}/import",
 gl("gl-tasks-list-admin", "GET", "/v2/tasks?limit=1", values=[])
 
 # ======================================================================================
-# Image: metadefs (read-only look at the standard catalogue)
+# Image: metadefs (the standard catalogue: both sides load Glance's etc/metadefs files)
 # ======================================================================================
-gl("gl-metadefs-resource-types", "GET", "/v2/metadefs/resource_types")
-gl("gl-metadefs-namespaces", "GET", "/v2/metadefs/namespaces?limit=3",
-   values=["namespaces#"],
-   deviation="Glint's metadefs catalogue is its own (8 namespaces written from the documented "
-             "image properties), not a copy of Glance's etc/metadefs files, so the first "
-             "namespaces and their associations differ")
+gl("gl-metadefs-resource-types", "GET", "/v2/metadefs/resource_types",
+   values=["resource_types[].name"])
+gl("gl-metadefs-namespaces", "GET", "/v2/metadefs/namespaces?limit=3", values=["namespaces#"])
+gl("gl-metadefs-namespaces-all", "GET", "/v2/metadefs/namespaces?limit=100",
+   values=["namespaces#"])
 gl("gl-metadefs-namespace-show", "GET", "/v2/metadefs/namespaces/OS::Compute::Hypervisor",
-   values=["namespace", "visibility", "protected"])
+   values=["namespace", "display_name", "description", "visibility", "protected", "owner",
+           "resource_type_associations[].name", "resource_type_associations[].prefix",
+           "properties"])
+gl("gl-metadefs-namespace-common", "GET",
+   "/v2/metadefs/namespaces/OS::Glance::CommonImageProperties",
+   values=["visibility", "owner", "properties"])
+gl("gl-metadefs-properties-list", "GET", "/v2/metadefs/namespaces/OS::Compute::Hypervisor/properties",
+   values=["properties"])
+gl("gl-metadefs-objects-list", "GET", "/v2/metadefs/namespaces/OS::Software::WebServers/objects",
+   values=["objects[].name", "objects[].required", "objects[].properties", "schema"])
+gl("gl-metadefs-object-show", "GET",
+   "/v2/metadefs/namespaces/OS::Software::WebServers/objects/Apache HTTP Server",
+   values=["name", "required", "properties", "self", "schema"])
+gl("gl-metadefs-create", "POST", "/v2/metadefs/namespaces",
+   json={"namespace": "Diff::{run}", "properties": {
+       "p_int": {"title": "i", "type": "integer", "default": 8},
+       "p_bool": {"title": "b", "type": "boolean", "default": True},
+       "p_text": {"title": "t", "type": "string", "default": "x"}},
+       "objects": [{"name": "o1"}]},
+   values=["namespace", "visibility", "protected", "properties", "objects"])
+gl("gl-metadefs-created-properties", "GET", "/v2/metadefs/namespaces/Diff::{run}/properties",
+   values=["properties"])
+gl("gl-metadefs-object-create", "POST", "/v2/metadefs/namespaces/Diff::{run}/objects",
+   json={"name": "o2", "properties": {"q": {"title": "q", "type": "number", "default": 1.5}}},
+   values=["name", "properties", "self", "schema"])
+gl("gl-metadefs-created-objects", "GET", "/v2/metadefs/namespaces/Diff::{run}/objects",
+   values=["objects[].name", "objects[].required", "objects[].properties"])
+gl("gl-metadefs-association-create", "POST", "/v2/metadefs/namespaces/Diff::{run}/resource_types",
+   json={"name": "OS::Nova::Flavor", "prefix": "diff:"}, values=["name", "prefix"])
+gl("gl-metadefs-tags-create", "POST", "/v2/metadefs/namespaces/Diff::{run}/tags",
+   json={"tags": [{"name": "t1"}, {"name": "t2"}]}, values=["tags[].name"])
+gl("gl-metadefs-created-show", "GET", "/v2/metadefs/namespaces/Diff::{run}",
+   values=["resource_type_associations[].name", "tags[].name", "objects[].name", "properties"])
+gl("gl-metadefs-delete", "DELETE", "/v2/metadefs/namespaces/Diff::{run}")
 gl("gl-metadefs-namespace-404", "GET", "/v2/metadefs/namespaces/OS::Nothing::{run}",
    values=ERR_VALUES_GLANCE)
 gl("gl-schema-metadefs-namespace", "GET", "/v2/schemas/metadefs/namespace", values=["name"])

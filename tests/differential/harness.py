@@ -498,7 +498,11 @@ def main() -> int:
                     continue
                 a, b = (obs["glint"], rec) if other == "reference" else (rec, obs["reference"])
             d = diff(a, b)
-            if d and case.get("deviation"):
+            # A request that could not be sent proves nothing, even if both sides failed alike.
+            unsent = [f"{n}: {o['error']}" for n, o in (("glint", a), ("reference", b)) if "error" in o]
+            if unsent:
+                d = ["not sent: " + "; ".join(unsent)]
+            if d and case.get("deviation") and not unsent:
                 deviations.append((case, d))
                 print(f"DEVI {case['name']:<44} {label}")
                 for line in d:

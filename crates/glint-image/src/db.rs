@@ -946,21 +946,26 @@ impl ImageDb {
     pub async fn ensure_resource_type(&self, name: &str) -> Result<(), ImageError> {
         with_pool!(&self.pool, |pool| {
             let now = crate::model::now_timestamp();
-            sqlx::query("INSERT INTO metadef_resource_types (name, created_at, updated_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                .bind(name)
-                .bind(&now)
-                .bind(&now)
-                .execute(pool)
-                .await?;
+            sqlx::query(
+                "INSERT INTO metadef_resource_types (name, created_at, updated_at, position)
+                 VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM metadef_resource_types))
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(name)
+            .bind(&now)
+            .bind(&now)
+            .execute(pool)
+            .await?;
             Ok(())
         })
     }
 
     pub async fn resource_types(&self) -> Result<Vec<(String, String, String)>, ImageError> {
         with_pool!(&self.pool, |pool| {
-            let rows = sqlx::query("SELECT name, created_at, updated_at FROM metadef_resource_types ORDER BY name")
-                .fetch_all(pool)
-                .await?;
+            let rows =
+                sqlx::query("SELECT name, created_at, updated_at FROM metadef_resource_types ORDER BY position, name")
+                    .fetch_all(pool)
+                    .await?;
             Ok(rows
                 .iter()
                 .map(|r| (r.get("name"), r.get("created_at"), r.get("updated_at")))
@@ -981,7 +986,7 @@ impl ImageDb {
             .bind(ns.protected as i64)
             .bind(&ns.owner)
             .bind(&ns.created_at)
-            .bind(&ns.updated_at)
+            .bind(ns.updated_at.as_deref().unwrap_or(UNSET))
             .execute(pool)
             .await;
             match res {
@@ -1010,7 +1015,7 @@ impl ImageDb {
             .bind(&ns.visibility)
             .bind(ns.protected as i64)
             .bind(&ns.owner)
-            .bind(&ns.updated_at)
+            .bind(ns.updated_at.as_deref().unwrap_or(UNSET))
             .bind(old_name)
             .execute(pool)
             .await;
@@ -1068,15 +1073,16 @@ impl ImageDb {
     ) -> Result<(), ImageError> {
         with_pool!(&self.pool, |pool| {
             let res = sqlx::query(
-                "INSERT INTO metadef_namespace_resource_types (namespace, resource_type, prefix, properties_target, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO metadef_namespace_resource_types (namespace, resource_type, prefix, properties_target, created_at, updated_at, position)
+                 VALUES ($1, $2, $3, $4, $5, $6,
+                         (SELECT COALESCE(MAX(position), 0) + 1 FROM metadef_namespace_resource_types WHERE namespace = $1))",
             )
             .bind(namespace)
             .bind(&a.resource_type)
             .bind(&a.prefix)
             .bind(&a.properties_target)
             .bind(&a.created_at)
-            .bind(&a.updated_at)
+            .bind(a.updated_at.as_deref().unwrap_or(UNSET))
             .execute(pool)
             .await;
             match res {
@@ -1092,7 +1098,7 @@ impl ImageDb {
     pub async fn associations(&self, namespace: &str) -> Result<Vec<crate::metadefs::Association>, ImageError> {
         with_pool!(&self.pool, |pool| {
             let rows = sqlx::query(
-                "SELECT * FROM metadef_namespace_resource_types WHERE namespace = $1 ORDER BY resource_type",
+                "SELECT * FROM metadef_namespace_resource_types WHERE namespace = $1 ORDER BY position, resource_type",
             )
             .bind(namespace)
             .fetch_all(pool)
@@ -1104,7 +1110,7 @@ impl ImageDb {
                     prefix: r.get("prefix"),
                     properties_target: r.get("properties_target"),
                     created_at: r.get("created_at"),
-                    updated_at: r.get("updated_at"),
+                    updated_at: set_time(r.get("updated_at")),
                 })
                 .collect())
         })
@@ -1131,11 +1137,15 @@ impl ImageDb {
         kind: &str,
         name: &str,
         body: &serde_json::Value,
+        stamp_update: bool,
     ) -> Result<(), ImageError> {
         with_pool!(&self.pool, |pool| {
             let now = crate::model::now_timestamp();
+            let updated = if stamp_update { now.as_str() } else { UNSET };
             sqlx::query(
-                "INSERT INTO metadef_items (namespace, kind, name, body, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+                "INSERT INTO metadef_items (namespace, kind, name, body, created_at, updated_at, position)
+                 VALUES ($1, $2, $3, $4, $5, $6,
+                         (SELECT COALESCE(MAX(position), 0) + 1 FROM metadef_items WHERE namespace = $1 AND kind = $2))
                  ON CONFLICT (namespace, kind, name) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
             )
             .bind(namespace)
@@ -1143,7 +1153,7 @@ impl ImageDb {
             .bind(name)
             .bind(body.to_string())
             .bind(&now)
-            .bind(&now)
+            .bind(updated)
             .execute(pool)
             .await?;
             Ok(())
@@ -1175,13 +1185,15 @@ impl ImageDb {
         })
     }
 
+    /// A namespace's items of one kind, in the order they were created.
     pub async fn metadef_items(&self, namespace: &str, kind: &str) -> Result<Vec<crate::metadefs::Item>, ImageError> {
         with_pool!(&self.pool, |pool| {
-            let rows = sqlx::query("SELECT * FROM metadef_items WHERE namespace = $1 AND kind = $2 ORDER BY name")
-                .bind(namespace)
-                .bind(kind)
-                .fetch_all(pool)
-                .await?;
+            let rows =
+                sqlx::query("SELECT * FROM metadef_items WHERE namespace = $1 AND kind = $2 ORDER BY position, name")
+                    .bind(namespace)
+                    .bind(kind)
+                    .fetch_all(pool)
+                    .await?;
             Ok(rows.iter().map(item_from_row).collect())
         })
     }
@@ -1223,6 +1235,13 @@ impl ImageDb {
     }
 }
 
+/// How a metadefs row stores "`updated_at` never set" (the column is NOT NULL).
+const UNSET: &str = "";
+
+fn set_time(stored: String) -> Option<String> {
+    (!stored.is_empty()).then_some(stored)
+}
+
 fn namespace_from_row(r: &impl MetaRow) -> crate::metadefs::Namespace {
     crate::metadefs::Namespace {
         namespace: r.get("namespace"),
@@ -1232,7 +1251,7 @@ fn namespace_from_row(r: &impl MetaRow) -> crate::metadefs::Namespace {
         protected: r.get::<i64>("protected") != 0,
         owner: r.get("owner"),
         created_at: r.get("created_at"),
-        updated_at: r.get("updated_at"),
+        updated_at: set_time(r.get("updated_at")),
     }
 }
 
@@ -1241,7 +1260,7 @@ fn item_from_row(r: &impl MetaRow) -> crate::metadefs::Item {
         name: r.get("name"),
         body: serde_json::from_str(&r.get::<String>("body")).unwrap_or(serde_json::Value::Null),
         created_at: r.get("created_at"),
-        updated_at: r.get("updated_at"),
+        updated_at: set_time(r.get("updated_at")),
     }
 }
 

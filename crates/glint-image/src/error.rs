@@ -39,6 +39,10 @@ pub enum ImageError {
     Store(StoreError),
     #[error("The server has either erred or is incapable of performing the requested operation.")]
     Internal(String),
+    /// A metadefs catalogue file that cannot be loaded (start-up only, so the
+    /// operator sees which file and why).
+    #[error("metadefs catalogue: {0}")]
+    Catalogue(String),
 }
 
 impl From<StoreError> for ImageError {
@@ -72,7 +76,9 @@ impl ImageError {
             }
             Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Database(_) | Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Database(_) | Self::Store(_) | Self::Internal(_) | Self::Catalogue(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 }

@@ -3,6 +3,8 @@
 //! Reading follows namespace visibility; writing is for admins, as Glance's
 //! default policy has it. The catalogue in `catalogue/` is loaded at start-up.
 
+use std::path::Path;
+
 use serde_json::{json, Map, Value};
 
 use crate::auth::RequestContext;
@@ -11,6 +13,20 @@ use crate::model::now_timestamp;
 use crate::ImageError;
 
 pub const KINDS: [&str; 3] = ["object", "property", "tag"];
+
+/// Who writes a definition: Glance's catalogue loader leaves `updated_at`
+/// unset, its API sets it at creation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Catalogue,
+    Request,
+}
+
+impl Origin {
+    fn updated_at(self, now: &str) -> Option<String> {
+        (self == Origin::Request).then(|| now.to_owned())
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Namespace {
@@ -22,7 +38,9 @@ pub struct Namespace {
     pub protected: bool,
     pub owner: Option<String>,
     pub created_at: String,
-    pub updated_at: String,
+    /// `None` for what the catalogue loader wrote and nothing changed since:
+    /// Glance shows `updated_at` only where its column is set.
+    pub updated_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -31,7 +49,9 @@ pub struct Association {
     pub prefix: Option<String>,
     pub properties_target: Option<String>,
     pub created_at: String,
-    pub updated_at: String,
+    /// `None` for what the catalogue loader wrote and nothing changed since:
+    /// Glance shows `updated_at` only where its column is set.
+    pub updated_at: Option<String>,
 }
 
 /// An object, property or tag: its name and its JSON document.
@@ -40,7 +60,9 @@ pub struct Item {
     pub name: String,
     pub body: Value,
     pub created_at: String,
-    pub updated_at: String,
+    /// `None` for what the catalogue loader wrote and nothing changed since:
+    /// Glance shows `updated_at` only where its column is set.
+    pub updated_at: Option<String>,
 }
 
 fn forbidden(action: &str) -> ImageError {
@@ -68,7 +90,7 @@ const CATALOGUE_RESOURCE_TYPES: &str = include_str!("../catalogue/resource_types
 
 /// Loads Glint's catalogue: namespaces that already exist are kept as they are.
 pub async fn load_catalogue(db: &ImageDb) -> Result<usize, ImageError> {
-    let bad = |e: serde_json::Error| ImageError::Internal(format!("metadefs catalogue: {e}"));
+    let bad = |e: serde_json::Error| ImageError::Catalogue(e.to_string());
     let types: Vec<String> = serde_json::from_str(CATALOGUE_RESOURCE_TYPES).map_err(bad)?;
     for t in &types {
         db.ensure_resource_type(t).await?;
@@ -80,7 +102,47 @@ pub async fn load_catalogue(db: &ImageDb) -> Result<usize, ImageError> {
         if name.is_empty() || db.metadef_namespace(&name).await?.is_some() {
             continue;
         }
-        create_namespace_doc(db, &doc, None).await?;
+        create_namespace_doc(db, &doc, None, Origin::Catalogue).await?;
+        loaded += 1;
+    }
+    Ok(loaded)
+}
+
+/// Loads a directory of namespace documents in Glance's `etc/metadefs/*.json`
+/// format, as `glance-manage db_load_metadefs` does: every `.json` file (in
+/// name order), namespaces already present kept as they are, `owner` "admin"
+/// where a file names none. With Glance's own directory this gives Glint
+/// Glance's standard catalogue; Glint's built-in one is then not loaded.
+pub async fn load_namespace_dir(db: &ImageDb, dir: &Path) -> Result<usize, ImageError> {
+    let unreadable = |e: std::io::Error| ImageError::Catalogue(format!("{}: {e}", dir.display()));
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(unreadable)? {
+        let path = entry.map_err(unreadable)?.path();
+        if path.extension().is_some_and(|e| e == "json") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    let types: Vec<String> =
+        serde_json::from_str(CATALOGUE_RESOURCE_TYPES).map_err(|e| ImageError::Catalogue(e.to_string()))?;
+    for t in &types {
+        db.ensure_resource_type(t).await?;
+    }
+    let mut loaded = 0;
+    for path in files {
+        let bad = |what: String| ImageError::Catalogue(format!("{}: {what}", path.display()));
+        let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
+        let doc: Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let name = doc["namespace"].as_str().unwrap_or_default();
+        if name.is_empty() {
+            return Err(bad("no \"namespace\" name".into()));
+        }
+        if db.metadef_namespace(name).await?.is_some() {
+            continue;
+        }
+        create_namespace_doc(db, &doc, Some("admin"), Origin::Catalogue)
+            .await
+            .map_err(|e| bad(e.to_string()))?;
         loaded += 1;
     }
     Ok(loaded)
@@ -88,7 +150,12 @@ pub async fn load_catalogue(db: &ImageDb) -> Result<usize, ImageError> {
 
 /// Creates a namespace with everything inside its document (as `POST
 /// /v2/metadefs/namespaces` accepts: properties, objects, tags, associations).
-pub async fn create_namespace_doc(db: &ImageDb, doc: &Value, owner: Option<&str>) -> Result<Namespace, ImageError> {
+pub async fn create_namespace_doc(
+    db: &ImageDb,
+    doc: &Value,
+    owner: Option<&str>,
+    origin: Origin,
+) -> Result<Namespace, ImageError> {
     let Value::Object(m) = doc else {
         return Err(ImageError::BadRequest("A namespace must be a JSON object.".into()));
     };
@@ -116,14 +183,13 @@ pub async fn create_namespace_doc(db: &ImageDb, doc: &Value, owner: Option<&str>
             .and_then(Value::as_str)
             .map(str::to_owned)
             .or(owner.map(str::to_owned)),
-        created_at: now.clone(),
-        updated_at: now,
+        updated_at: origin.updated_at(&now),
+        created_at: now,
     };
     db.insert_metadef_namespace(&ns).await?;
     if let Some(Value::Object(props)) = m.get("properties") {
         for (pname, body) in props {
-            db.put_metadef_item(&name, "property", pname, &with_name(body, pname))
-                .await?;
+            put_item(db, &name, "property", pname, &with_name(body, pname), origin).await?;
         }
     }
     for (key, kind) in [("objects", "object"), ("tags", "tag")] {
@@ -132,16 +198,65 @@ pub async fn create_namespace_doc(db: &ImageDb, doc: &Value, owner: Option<&str>
                 let iname = item["name"]
                     .as_str()
                     .ok_or_else(|| ImageError::BadRequest(format!("Every entry of '{key}' needs a name.")))?;
-                db.put_metadef_item(&name, kind, iname, item).await?;
+                put_item(db, &name, kind, iname, item, origin).await?;
             }
         }
     }
     if let Some(Value::Array(assocs)) = m.get("resource_type_associations") {
         for a in assocs {
-            associate(db, &name, a).await?;
+            associate(db, &name, a, origin).await?;
         }
     }
     Ok(ns)
+}
+
+/// A namespace's objects, properties or tags in the order Glance lists them:
+/// objects by name, tags newest first.
+pub async fn listed(db: &ImageDb, namespace: &str, kind: &str) -> Result<Vec<Item>, ImageError> {
+    let mut items = db.metadef_items(namespace, kind).await?;
+    match kind {
+        "tag" => items.reverse(),
+        _ => items.sort_by(|a, b| a.name.cmp(&b.name)),
+    }
+    Ok(items)
+}
+
+/// Stores an object or property as Glance keeps it: Glance's property model
+/// holds `default` as text, so `8` comes back as `"8"`, `true` as `"True"`,
+/// and a list or object default as `null`.
+pub async fn put_item(
+    db: &ImageDb,
+    namespace: &str,
+    kind: &str,
+    name: &str,
+    body: &Value,
+    origin: Origin,
+) -> Result<(), ImageError> {
+    let mut body = body.clone();
+    match kind {
+        "property" => default_as_text(&mut body),
+        "object" => {
+            if let Some(Value::Object(props)) = body.get_mut("properties") {
+                props.values_mut().for_each(default_as_text);
+            }
+        }
+        _ => {}
+    }
+    db.put_metadef_item(namespace, kind, name, &body, origin == Origin::Request)
+        .await
+}
+
+fn default_as_text(property: &mut Value) {
+    let Some(default) = property.get_mut("default") else {
+        return;
+    };
+    *default = match default.take() {
+        Value::Bool(true) => json!("True"),
+        Value::Bool(false) => json!("False"),
+        Value::Number(n) => json!(n.to_string()),
+        text @ (Value::String(_) | Value::Null) => text,
+        Value::Array(_) | Value::Object(_) => Value::Null,
+    };
 }
 
 fn with_name(body: &Value, name: &str) -> Value {
@@ -153,7 +268,7 @@ fn with_name(body: &Value, name: &str) -> Value {
 }
 
 /// Associates a namespace with a resource type (created if new, as Glance does).
-pub async fn associate(db: &ImageDb, namespace: &str, doc: &Value) -> Result<Association, ImageError> {
+pub async fn associate(db: &ImageDb, namespace: &str, doc: &Value, origin: Origin) -> Result<Association, ImageError> {
     let rt = doc["name"]
         .as_str()
         .filter(|n| !n.is_empty())
@@ -164,8 +279,8 @@ pub async fn associate(db: &ImageDb, namespace: &str, doc: &Value) -> Result<Ass
         resource_type: rt.to_owned(),
         prefix: doc["prefix"].as_str().map(str::to_owned),
         properties_target: doc["properties_target"].as_str().map(str::to_owned),
-        created_at: now.clone(),
-        updated_at: now,
+        updated_at: origin.updated_at(&now),
+        created_at: now,
     };
     db.insert_association(namespace, &a).await?;
     Ok(a)
@@ -184,9 +299,8 @@ pub fn namespace_json(ns: &Namespace, assocs: &[Association]) -> Map<String, Val
     m.insert("protected".into(), json!(ns.protected));
     m.insert("owner".into(), json!(ns.owner));
     m.insert("created_at".into(), json!(ns.created_at));
-    // Glance shows `updated_at` only once something changed.
-    if ns.updated_at != ns.created_at {
-        m.insert("updated_at".into(), json!(ns.updated_at));
+    if let Some(updated) = &ns.updated_at {
+        m.insert("updated_at".into(), json!(updated));
     }
     if !assocs.is_empty() {
         m.insert(
@@ -204,8 +318,8 @@ pub fn namespace_json(ns: &Namespace, assocs: &[Association]) -> Map<String, Val
 
 pub fn association_json(a: &Association) -> Value {
     let mut v = json!({"name": a.resource_type, "created_at": a.created_at});
-    if a.updated_at != a.created_at {
-        v["updated_at"] = json!(a.updated_at);
+    if let Some(updated) = &a.updated_at {
+        v["updated_at"] = json!(updated);
     }
     if let Some(p) = &a.prefix {
         v["prefix"] = json!(p);
@@ -349,11 +463,14 @@ pub fn item_json(namespace: &str, kind: &str, item: &Item) -> Value {
         m.insert("name".into(), json!(item.name));
         if kind != "property" {
             m.insert("created_at".into(), json!(item.created_at));
-            if item.updated_at != item.created_at {
-                m.insert("updated_at".into(), json!(item.updated_at));
+            if let Some(updated) = &item.updated_at {
+                m.insert("updated_at".into(), json!(updated));
             }
         }
         if kind == "object" {
+            // Glance reads an object back with these two even when it was made without.
+            m.entry("required").or_insert_with(|| json!([]));
+            m.entry("properties").or_insert_with(|| json!({}));
             m.insert("schema".into(), json!("/v2/schemas/metadefs/object"));
             m.insert(
                 "self".into(),
@@ -362,4 +479,30 @@ pub fn item_json(namespace: &str, kind: &str, item: &Item) -> Value {
         }
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_kept_as_glance_text() {
+        let cases = [
+            (json!(8), json!("8")),
+            (json!(1.5), json!("1.5")),
+            (json!(true), json!("True")),
+            (json!(false), json!("False")),
+            (json!("x"), json!("x")),
+            (json!(["a"]), Value::Null),
+            (json!({"a": 1}), Value::Null),
+        ];
+        for (given, kept) in cases {
+            let mut property = json!({"title": "t", "type": "string", "default": given.clone()});
+            default_as_text(&mut property);
+            assert_eq!(property["default"], kept, "default {given}");
+        }
+        let mut no_default = json!({"title": "t"});
+        default_as_text(&mut no_default);
+        assert_eq!(no_default, json!({"title": "t"}));
+    }
 }

@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 
 use crate::api::{Caller, ImageApi};
 use crate::auth::RequestContext;
-use crate::metadefs::{self, associate, can_see, item_json, namespace_json, require_admin, Namespace};
+use crate::metadefs::{self, associate, can_see, item_json, namespace_json, require_admin, Namespace, Origin};
 use crate::ImageError;
 
 type ApiResult<T = Response> = Result<T, ImageError>;
@@ -152,32 +152,46 @@ async fn full_namespace(api: &ImageApi, ns: &Namespace) -> ApiResult<Map<String,
         }
         m.insert("properties".into(), Value::Object(pm));
     }
-    let objects = db.metadef_items(&ns.namespace, "object").await?;
+    let objects = metadefs::listed(db, &ns.namespace, "object").await?;
     if !objects.is_empty() {
         m.insert(
             "objects".into(),
             objects.iter().map(|o| item_json(&ns.namespace, "object", o)).collect(),
         );
     }
-    let tags = db.metadef_items(&ns.namespace, "tag").await?;
+    let tags = metadefs::listed(db, &ns.namespace, "tag").await?;
     if !tags.is_empty() {
-        m.insert(
-            "tags".into(),
-            tags.iter().map(|t| item_json(&ns.namespace, "tag", t)).collect(),
-        );
+        m.insert("tags".into(), tag_list(&tags));
     }
     Ok(m)
+}
+
+/// Tags as Glance lists them: names only.
+fn tag_list(tags: &[metadefs::Item]) -> Value {
+    tags.iter().map(|t| json!({"name": t.name})).collect()
 }
 
 async fn create_namespace(State(api): State<ImageApi>, Caller(ctx): Caller, body: Bytes) -> ApiResult {
     require_admin(&ctx, "add_metadef_namespace")?;
     let doc = parse(&body)?;
-    let ns = metadefs::create_namespace_doc(api.service.db(), &doc, ctx.project_id.as_deref()).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Value::Object(full_namespace(&api, &ns).await?)),
-    )
-        .into_response())
+    let ns = metadefs::create_namespace_doc(api.service.db(), &doc, ctx.project_id.as_deref(), Origin::Request).await?;
+    // Glance answers with what it was sent: objects, tags and associations as in
+    // the request (no times), properties as stored (`default` as text).
+    let mut answer = namespace_json(&ns, &[]);
+    for key in ["resource_type_associations", "objects", "tags"] {
+        if let Some(v) = doc.get(key) {
+            answer.insert(key.into(), v.clone());
+        }
+    }
+    if let Some(props) = full_namespace(&api, &ns).await?.remove("properties") {
+        answer.insert("properties".into(), props);
+    }
+    let mut res = (StatusCode::CREATED, Json(Value::Object(answer))).into_response();
+    let location = format!("{}/v2/metadefs/namespaces/{}", api.base_url, ns.namespace);
+    if let Ok(v) = axum::http::HeaderValue::from_str(&location) {
+        res.headers_mut().insert(axum::http::header::LOCATION, v);
+    }
+    Ok(res)
 }
 
 async fn show_namespace(State(api): State<ImageApi>, Caller(ctx): Caller, Path(name): Path<String>) -> ApiResult {
@@ -217,7 +231,7 @@ async fn update_namespace(
     if let Some(o) = doc["owner"].as_str() {
         ns.owner = Some(o.to_owned());
     }
-    ns.updated_at = crate::model::now_timestamp();
+    ns.updated_at = Some(crate::model::now_timestamp());
     api.service.db().update_metadef_namespace(&name, &ns).await?;
     Ok(Json(Value::Object(full_namespace(&api, &ns).await?)).into_response())
 }
@@ -255,7 +269,7 @@ async fn create_association(
 ) -> ApiResult {
     visible_namespace(&api, &ctx, &name).await?;
     require_admin(&ctx, "add_metadef_resource_type_association")?;
-    let a = associate(api.service.db(), &name, &parse(&body)?).await?;
+    let a = associate(api.service.db(), &name, &parse(&body)?, Origin::Request).await?;
     Ok((StatusCode::CREATED, Json(metadefs::association_json(&a))).into_response())
 }
 
@@ -284,18 +298,23 @@ async fn list_items(
 ) -> ApiResult {
     let kind = kind_of(&segment)?;
     visible_namespace(&api, &ctx, &name).await?;
-    let items = api.service.db().metadef_items(&name, kind).await?;
+    let items = metadefs::listed(api.service.db(), &name, kind).await?;
     let body = match kind {
         "property" => {
             let mut pm = Map::new();
             for p in &items {
-                pm.insert(p.name.clone(), item_json(&name, kind, p));
+                // Keyed by name, so (as in Glance) each entry does not repeat it.
+                let mut body = item_json(&name, kind, p);
+                if let Value::Object(b) = &mut body {
+                    b.remove("name");
+                }
+                pm.insert(p.name.clone(), body);
             }
             json!({"properties": pm})
         }
         "object" => json!({"objects": items.iter().map(|i| item_json(&name, kind, i)).collect::<Vec<_>>(),
                            "schema": "v2/schemas/metadefs/objects"}),
-        _ => json!({"tags": items.iter().map(|i| item_json(&name, kind, i)).collect::<Vec<_>>()}),
+        _ => json!({"tags": tag_list(&items)}),
     };
     Ok(Json(body).into_response())
 }
@@ -321,11 +340,11 @@ async fn create_item(
             let tname = t["name"]
                 .as_str()
                 .ok_or_else(|| ImageError::BadRequest("Every tag needs a name.".into()))?;
-            db.put_metadef_item(&name, "tag", tname, &json!({})).await?;
+            db.put_metadef_item(&name, "tag", tname, &json!({}), true).await?;
         }
-        let items = db.metadef_items(&name, "tag").await?;
-        let list: Vec<Value> = items.iter().map(|i| item_json(&name, kind, i)).collect();
-        return Ok((StatusCode::CREATED, Json(json!({"tags": list}))).into_response());
+        // Glance answers with the tags it was sent, in that order.
+        let sent: Vec<Value> = tags.iter().map(|t| json!({"name": t["name"]})).collect();
+        return Ok((StatusCode::CREATED, Json(json!({"tags": sent}))).into_response());
     }
     let iname = doc["name"]
         .as_str()
@@ -337,12 +356,21 @@ async fn create_item(
             "A metadata definition {kind} with name={iname} already exists in namespace={name}."
         )));
     }
-    db.put_metadef_item(&name, kind, &iname, &doc).await?;
+    metadefs::put_item(db, &name, kind, &iname, &doc, Origin::Request).await?;
     let item = db
         .metadef_item(&name, kind, &iname)
         .await?
         .ok_or_else(|| metadefs::not_found(kind, &iname))?;
-    Ok((StatusCode::CREATED, Json(item_json(&name, kind, &item))).into_response())
+    let mut created = item_json(&name, kind, &item);
+    if let Value::Object(m) = &mut created {
+        // Glance's create answer echoes the request: no defaulted `required`/`properties`.
+        for key in ["required", "properties"] {
+            if doc.get(key).is_none() {
+                m.remove(key);
+            }
+        }
+    }
+    Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
 async fn create_named_tag(
@@ -361,7 +389,7 @@ async fn create_named_tag(
             "A metadata tag with name={tag} already exists in namespace={name}."
         )));
     }
-    db.put_metadef_item(&name, "tag", &tag, &json!({})).await?;
+    db.put_metadef_item(&name, "tag", &tag, &json!({}), true).await?;
     let item = db
         .metadef_item(&name, "tag", &tag)
         .await?
@@ -404,7 +432,7 @@ async fn update_item(
         db.rename_metadef_item(&name, kind, &iname, &new_name).await?;
     }
     let body = if kind == "tag" { json!({}) } else { doc };
-    db.put_metadef_item(&name, kind, &new_name, &body).await?;
+    metadefs::put_item(db, &name, kind, &new_name, &body, Origin::Request).await?;
     let item = db
         .metadef_item(&name, kind, &new_name)
         .await?

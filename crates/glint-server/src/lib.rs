@@ -79,6 +79,9 @@ pub struct ServeConfig {
     pub node_url: Option<String>,
     /// Trust this Keystone instead of serving Glint's own identity.
     pub external_identity: Option<keystone::ExternalIdentity>,
+    /// Load the metadefs catalogue from this directory of Glance-format
+    /// namespace files (e.g. Glance's `etc/metadefs`) instead of Glint's own.
+    pub metadefs_dir: Option<PathBuf>,
 }
 
 impl ServeConfig {
@@ -100,6 +103,7 @@ impl ServeConfig {
             trace: false,
             external_identity: None,
             node_url: None,
+            metadefs_dir: None,
         }
     }
 }
@@ -524,7 +528,10 @@ impl App {
                 .map(|u| format!("{}/image", u.trim_end_matches('/'))),
         };
         let images = ImageService::open(pool, backends, config.image_limits.clone(), import).await?;
-        glint_image::metadefs::load_catalogue(images.db()).await?;
+        match &config.metadefs_dir {
+            Some(dir) => glint_image::metadefs::load_namespace_dir(images.db(), dir).await?,
+            None => glint_image::metadefs::load_catalogue(images.db()).await?,
+        };
         lock.release().await?;
         let orphans = images.recover().await?;
         if orphans > 0 {

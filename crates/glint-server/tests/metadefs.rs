@@ -184,3 +184,136 @@ async fn catalogue_and_crud() {
         assert_eq!(body_json(res).await["name"], name);
     }
 }
+
+/// `--metadefs-dir`: Glance-format namespace files (as in Glance's `etc/metadefs`)
+/// replace the built-in catalogue and read back as Glance shows what
+/// `glance-manage db_load_metadefs` loaded.
+#[tokio::test]
+async fn catalogue_from_a_glance_format_directory() {
+    let files = tempfile::tempdir().unwrap();
+    let write = |name: &str, doc: serde_json::Value| std::fs::write(files.path().join(name), doc.to_string()).unwrap();
+    write(
+        "b-compute.json",
+        json!({"namespace": "Test::Compute", "display_name": "Compute", "visibility": "public", "protected": true,
+               "resource_type_associations": [{"name": "OS::Nova::Flavor", "prefix": "hw:"},
+                                              {"name": "OS::Glance::Image", "prefix": "hw_"}],
+               "properties": {"cpus": {"title": "CPUs", "type": "integer", "default": 2},
+                              "secure": {"title": "Secure", "type": "boolean", "default": false}},
+               "objects": [{"name": "Zeta", "properties": {"z": {"title": "z", "type": "integer", "default": 80}}},
+                           {"name": "Alpha"}]}),
+    );
+    // No visibility or owner: Glance's loader makes it private to "admin".
+    write(
+        "a-common.json",
+        json!({"namespace": "Test::Common", "properties": {"p": {"title": "P", "type": "string"}}}),
+    );
+    std::fs::write(files.path().join("README"), "not a namespace").unwrap();
+    let dir = files.path().to_owned();
+    let s = TestServer::start_with(|c| c.metadefs_dir = Some(dir)).await;
+    let admin = s.admin_token().await;
+    let member = s.user_token("m", "p", "member").await;
+    let get = |token: &str, path: &str| s.image_req(Method::GET, path, token).send();
+
+    let all = body_json(get(&admin, "/v2/metadefs/namespaces?limit=100").await.unwrap()).await;
+    let mut names: Vec<&str> = all["namespaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["namespace"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["Test::Common", "Test::Compute"],
+        "only the directory's namespaces"
+    );
+
+    let compute = body_json(get(&member, "/v2/metadefs/namespaces/Test::Compute").await.unwrap()).await;
+    assert_eq!(compute["owner"], "admin");
+    assert!(compute.get("updated_at").is_none(), "loaded, never updated: {compute}");
+    assert_eq!(compute["properties"]["cpus"]["default"], "2");
+    assert_eq!(compute["properties"]["secure"]["default"], "False");
+    assert!(compute["properties"]["cpus"].get("name").is_none());
+    let prefixes: Vec<&str> = compute["resource_type_associations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["prefix"].as_str().unwrap())
+        .collect();
+    assert_eq!(prefixes, ["hw:", "hw_"], "associations in file order");
+    let objects = compute["objects"].as_array().unwrap();
+    assert_eq!(objects[0]["name"], "Alpha", "objects by name");
+    assert_eq!(objects[0]["required"], json!([]));
+    assert_eq!(objects[1]["properties"]["z"]["default"], "80");
+
+    // Private to "admin": members do not see it, admins do.
+    assert_eq!(
+        s.status(Method::GET, "/v2/metadefs/namespaces/Test::Common", &member)
+            .await,
+        404
+    );
+    let common = body_json(get(&admin, "/v2/metadefs/namespaces/Test::Common").await.unwrap()).await;
+    assert_eq!(common["visibility"], "private");
+
+    // Made through the API, the same things carry `updated_at`; tags list newest first.
+    let res = s
+        .image_req(Method::POST, "/v2/metadefs/namespaces/Test::Compute/tags", &admin)
+        .json(&json!({"tags": [{"name": "b"}, {"name": "a"}, {"name": "c"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert_eq!(
+        body_json(res).await,
+        json!({"tags": [{"name": "b"}, {"name": "a"}, {"name": "c"}]})
+    );
+    let tags = body_json(get(&admin, "/v2/metadefs/namespaces/Test::Compute/tags").await.unwrap()).await;
+    assert_eq!(tags, json!({"tags": [{"name": "c"}, {"name": "a"}, {"name": "b"}]}));
+    let res = s
+        .image_req(Method::POST, "/v2/metadefs/namespaces/Test::Compute/objects", &admin)
+        .json(&json!({"name": "Beta"}))
+        .send()
+        .await
+        .unwrap();
+    let beta = body_json(res).await;
+    assert!(
+        beta.get("updated_at").is_some() && beta.get("required").is_none(),
+        "{beta}"
+    );
+
+    // Started again, the directory loads nothing twice and keeps what changed.
+    let dir = s.stop().await;
+    let files_dir = files.path().to_owned();
+    let s = TestServer::start_in(dir, |c| c.metadefs_dir = Some(files_dir)).await;
+    let admin = s.admin_token().await;
+    let objects = body_json(
+        s.image_req(Method::GET, "/v2/metadefs/namespaces/Test::Compute/objects", &admin)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let names: Vec<&str> = objects["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Alpha", "Beta", "Zeta"]);
+}
+
+/// A directory with a file that is not a namespace document stops start-up
+/// with the file named, rather than serving half a catalogue.
+#[tokio::test]
+async fn a_broken_metadefs_file_is_refused() {
+    let files = tempfile::tempdir().unwrap();
+    std::fs::write(files.path().join("broken.json"), "{\"namespace\": ").unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let mut config = glint_server::ServeConfig::new(data.path(), "http://127.0.0.1:1");
+    config.metadefs_dir = Some(files.path().to_owned());
+    let err = match glint_server::App::open(config).await {
+        Ok(_) => panic!("a broken metadefs file was accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("broken.json"), "{err}");
+}

@@ -41,6 +41,11 @@ struct ServeArgs {
     /// The store used when a client names none (default: the first `--store`).
     #[arg(long)]
     default_store: Option<String>,
+    /// Load the metadata-definitions catalogue from this directory of Glance-format namespace
+    /// files (Glance's `etc/metadefs`, as `glance-manage db_load_metadefs` does) instead of
+    /// Glint's built-in one. Namespaces already in the database are kept.
+    #[arg(long, env = "GLINT_METADEFS_DIR")]
+    metadefs_dir: Option<PathBuf>,
     /// Print each request's internal calls (image → identity, image → store) as a Mermaid
     /// sequence diagram on stderr; the only format is `mermaid`.
     #[arg(long, value_parser = ["mermaid"])]
@@ -217,6 +222,7 @@ async fn serve_async(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> 
     config.stores = args.stores;
     config.default_store = args.default_store;
     config.trace = args.trace.is_some();
+    config.metadefs_dir = args.metadefs_dir;
     if let Some(auth_url) = args.identity_url {
         let password = args
             .identity_password
