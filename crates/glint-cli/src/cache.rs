@@ -83,8 +83,8 @@ impl Cache {
         Some(e)
     }
 
-    /// Write atomically with mode 0600 (directory 0700). Errors are ignored:
-    /// the cache is an optimisation.
+    /// Write (rename over the old entry) with mode 0600 (directory 0700).
+    /// Errors are ignored: the cache is an optimisation.
     pub fn store(&self, e: &Entry) {
         let _ = self.try_store(e);
     }
@@ -115,7 +115,8 @@ impl Cache {
         }
         let mut f = opts.open(&tmp)?;
         f.write_all(&serde_json::to_vec(e).map_err(std::io::Error::other)?)?;
-        f.sync_all().ok();
+        // No fsync: it cost a cold command 2-10 ms on a busy disk, and the cache
+        // need not survive a crash (a torn file fails to parse and is a miss).
         drop(f);
         std::fs::rename(&tmp, &self.path)
     }

@@ -7,6 +7,14 @@ use common::{body_json, TestServer};
 use reqwest::Method;
 use serde_json::json;
 
+/// The `field` of every entry of the list `list` in `body`.
+fn names<'a>(body: &'a serde_json::Value, list: &str, field: &str) -> Vec<&'a str> {
+    body[list]
+        .as_array()
+        .map(|items| items.iter().filter_map(|i| i[field].as_str()).collect())
+        .unwrap_or_default()
+}
+
 #[tokio::test]
 async fn catalogue_and_crud() {
     let s = TestServer::start().await;
@@ -15,13 +23,8 @@ async fn catalogue_and_crud() {
     let get = |token: &str, path: &str| s.image_req(Method::GET, path, token).send();
 
     let types = body_json(get(&member, "/v2/metadefs/resource_types").await.unwrap()).await;
-    let names: Vec<&str> = types["resource_types"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
-    assert!(names.contains(&"OS::Glance::Image") && names.contains(&"OS::Nova::Flavor"));
+    let type_names = names(&types, "resource_types", "name");
+    assert!(type_names.contains(&"OS::Glance::Image") && type_names.contains(&"OS::Nova::Flavor"));
 
     let list = body_json(
         get(&member, "/v2/metadefs/namespaces?resource_types=OS::Glance::Image")
@@ -215,15 +218,10 @@ async fn catalogue_from_a_glance_format_directory() {
     let get = |token: &str, path: &str| s.image_req(Method::GET, path, token).send();
 
     let all = body_json(get(&admin, "/v2/metadefs/namespaces?limit=100").await.unwrap()).await;
-    let mut names: Vec<&str> = all["namespaces"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["namespace"].as_str().unwrap())
-        .collect();
-    names.sort();
+    let mut loaded = names(&all, "namespaces", "namespace");
+    loaded.sort();
     assert_eq!(
-        names,
+        loaded,
         ["Test::Common", "Test::Compute"],
         "only the directory's namespaces"
     );
@@ -234,12 +232,7 @@ async fn catalogue_from_a_glance_format_directory() {
     assert_eq!(compute["properties"]["cpus"]["default"], "2");
     assert_eq!(compute["properties"]["secure"]["default"], "False");
     assert!(compute["properties"]["cpus"].get("name").is_none());
-    let prefixes: Vec<&str> = compute["resource_type_associations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["prefix"].as_str().unwrap())
-        .collect();
+    let prefixes = names(&compute, "resource_type_associations", "prefix");
     assert_eq!(prefixes, ["hw:", "hw_"], "associations in file order");
     let objects = compute["objects"].as_array().unwrap();
     assert_eq!(objects[0]["name"], "Alpha", "objects by name");
@@ -256,26 +249,19 @@ async fn catalogue_from_a_glance_format_directory() {
     assert_eq!(common["visibility"], "private");
 
     // Made through the API, the same things carry `updated_at`; tags list newest first.
-    let res = s
-        .image_req(Method::POST, "/v2/metadefs/namespaces/Test::Compute/tags", &admin)
-        .json(&json!({"tags": [{"name": "b"}, {"name": "a"}, {"name": "c"}]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+    let sent = json!({"tags": [{"name": "b"}, {"name": "a"}, {"name": "c"}]});
+    let tags_path = "/v2/metadefs/namespaces/Test::Compute/tags";
     assert_eq!(
-        body_json(res).await,
-        json!({"tags": [{"name": "b"}, {"name": "a"}, {"name": "c"}]})
+        s.image_json(Method::POST, tags_path, &admin, Some(sent.clone())).await,
+        (201, sent)
     );
-    let tags = body_json(get(&admin, "/v2/metadefs/namespaces/Test::Compute/tags").await.unwrap()).await;
+    let (_, tags) = s.image_json(Method::GET, tags_path, &admin, None).await;
     assert_eq!(tags, json!({"tags": [{"name": "c"}, {"name": "a"}, {"name": "b"}]}));
-    let res = s
-        .image_req(Method::POST, "/v2/metadefs/namespaces/Test::Compute/objects", &admin)
-        .json(&json!({"name": "Beta"}))
-        .send()
-        .await
-        .unwrap();
-    let beta = body_json(res).await;
+    let objects_path = "/v2/metadefs/namespaces/Test::Compute/objects";
+    let (status, beta) = s
+        .image_json(Method::POST, objects_path, &admin, Some(json!({"name": "Beta"})))
+        .await;
+    assert_eq!(status, 201);
     assert!(
         beta.get("updated_at").is_some() && beta.get("required").is_none(),
         "{beta}"
@@ -286,20 +272,8 @@ async fn catalogue_from_a_glance_format_directory() {
     let files_dir = files.path().to_owned();
     let s = TestServer::start_in(dir, |c| c.metadefs_dir = Some(files_dir)).await;
     let admin = s.admin_token().await;
-    let objects = body_json(
-        s.image_req(Method::GET, "/v2/metadefs/namespaces/Test::Compute/objects", &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let names: Vec<&str> = objects["objects"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["Alpha", "Beta", "Zeta"]);
+    let (_, objects) = s.image_json(Method::GET, objects_path, &admin, None).await;
+    assert_eq!(names(&objects, "objects", "name"), ["Alpha", "Beta", "Zeta"]);
 }
 
 /// A directory with a file that is not a namespace document stops start-up

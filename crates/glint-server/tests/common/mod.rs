@@ -188,6 +188,17 @@ impl TestServer {
             .as_u16()
     }
 
+    /// An image API request with a JSON body (or none), answered with JSON: (status, body).
+    pub async fn image_json(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.image_req(method, path, token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.expect("send");
+        let status = res.status().as_u16();
+        (status, body_json(res).await)
+    }
+
     /// `GET /v2/images/{id}` as JSON, whatever the status.
     pub async fn show_image(&self, token: &str, id: &str) -> Value {
         body_json(
