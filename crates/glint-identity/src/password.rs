@@ -145,6 +145,16 @@ mod tests {
         assert!(!verify_password("s3cret", "not a hash"));
     }
 
+    /// A PHC hash made by the argon2 crate itself with memory `m_kib` and `t` passes.
+    fn crate_hash(password: &str, m_kib: u32, t: u32) -> String {
+        let salt = SaltString::generate(&mut OsRng);
+        let params = Params::new(m_kib, t, 1, None).unwrap();
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password(password.as_bytes(), &salt)
+            .unwrap()
+            .to_string()
+    }
+
     #[test]
     fn agrees_with_the_argon2_crate_both_ways() {
         // Ours verifies with the crate's own verifier, and hashes the crate made (with other
@@ -152,24 +162,14 @@ mod tests {
         let ours = hash_password("pw").unwrap();
         let parsed = PasswordHash::new(&ours).unwrap();
         assert!(Argon2::default().verify_password(b"pw", &parsed).is_ok());
-        let salt = SaltString::generate(&mut OsRng);
-        let other = Params::new(8 * 1024, 3, 1, None).unwrap();
-        let theirs = Argon2::new(Algorithm::Argon2id, Version::V0x13, other)
-            .hash_password(b"pw", &salt)
-            .unwrap()
-            .to_string();
+        let theirs = crate_hash("pw", 8 * 1024, 3);
         assert!(verify_password("pw", &theirs));
         assert!(!verify_password("pW", &theirs));
     }
 
     #[test]
     fn hashes_stored_under_the_previous_parameters_still_verify() {
-        let salt = SaltString::generate(&mut OsRng);
-        let before = Params::new(19 * 1024, 2, 1, None).unwrap();
-        let stored = Argon2::new(Algorithm::Argon2id, Version::V0x13, before)
-            .hash_password(b"old", &salt)
-            .unwrap()
-            .to_string();
+        let stored = crate_hash("old", 19 * 1024, 2);
         assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(verify_password("old", &stored));
         assert!(!verify_password("new", &stored));
