@@ -90,20 +90,12 @@ const CATALOGUE_RESOURCE_TYPES: &str = include_str!("../catalogue/resource_types
 
 /// Loads Glint's catalogue: namespaces that already exist are kept as they are.
 pub async fn load_catalogue(db: &ImageDb) -> Result<usize, ImageError> {
-    let bad = |e: serde_json::Error| ImageError::Catalogue(e.to_string());
-    let types: Vec<String> = serde_json::from_str(CATALOGUE_RESOURCE_TYPES).map_err(bad)?;
-    for t in &types {
-        db.ensure_resource_type(t).await?;
-    }
-    let namespaces: Vec<Value> = serde_json::from_str(CATALOGUE_NAMESPACES).map_err(bad)?;
+    let namespaces: Vec<Value> =
+        serde_json::from_str(CATALOGUE_NAMESPACES).map_err(|e| ImageError::Catalogue(e.to_string()))?;
+    ensure_resource_types(db).await?;
     let mut loaded = 0;
-    for doc in namespaces {
-        let name = doc["namespace"].as_str().unwrap_or_default().to_owned();
-        if name.is_empty() || db.metadef_namespace(&name).await?.is_some() {
-            continue;
-        }
-        create_namespace_doc(db, &doc, None, Origin::Catalogue).await?;
-        loaded += 1;
+    for doc in &namespaces {
+        loaded += usize::from(load_namespace(db, doc, None).await?);
     }
     Ok(loaded)
 }
@@ -123,29 +115,43 @@ pub async fn load_namespace_dir(db: &ImageDb, dir: &Path) -> Result<usize, Image
         }
     }
     files.sort();
-    let types: Vec<String> =
-        serde_json::from_str(CATALOGUE_RESOURCE_TYPES).map_err(|e| ImageError::Catalogue(e.to_string()))?;
-    for t in &types {
-        db.ensure_resource_type(t).await?;
-    }
+    ensure_resource_types(db).await?;
     let mut loaded = 0;
     for path in files {
         let bad = |what: String| ImageError::Catalogue(format!("{}: {what}", path.display()));
         let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
         let doc: Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-        let name = doc["namespace"].as_str().unwrap_or_default();
-        if name.is_empty() {
-            return Err(bad("no \"namespace\" name".into()));
-        }
-        if db.metadef_namespace(name).await?.is_some() {
-            continue;
-        }
-        create_namespace_doc(db, &doc, Some("admin"), Origin::Catalogue)
-            .await
-            .map_err(|e| bad(e.to_string()))?;
-        loaded += 1;
+        // A document Glint refuses names the file; a database failure stays itself.
+        let added = load_namespace(db, &doc, Some("admin")).await.map_err(|e| match e {
+            ImageError::BadRequest(why) | ImageError::Conflict(why) => bad(why),
+            other => other,
+        })?;
+        loaded += usize::from(added);
     }
     Ok(loaded)
+}
+
+/// The resource types Glance's database starts with.
+async fn ensure_resource_types(db: &ImageDb) -> Result<(), ImageError> {
+    let types: Vec<String> =
+        serde_json::from_str(CATALOGUE_RESOURCE_TYPES).map_err(|e| ImageError::Catalogue(e.to_string()))?;
+    for t in &types {
+        db.ensure_resource_type(t).await?;
+    }
+    Ok(())
+}
+
+/// One catalogue namespace, unless one of that name exists: true if it was added.
+async fn load_namespace(db: &ImageDb, doc: &Value, owner: Option<&str>) -> Result<bool, ImageError> {
+    let name = doc["namespace"].as_str().unwrap_or_default();
+    if name.is_empty() {
+        return Err(ImageError::BadRequest("no \"namespace\" name".into()));
+    }
+    if db.metadef_namespace(name).await?.is_some() {
+        return Ok(false);
+    }
+    create_namespace_doc(db, doc, owner, Origin::Catalogue).await?;
+    Ok(true)
 }
 
 /// Creates a namespace with everything inside its document (as `POST
@@ -187,9 +193,22 @@ pub async fn create_namespace_doc(
         created_at: now,
     };
     db.insert_metadef_namespace(&ns).await?;
+    // All or nothing: a namespace left half made would be kept as it is by the
+    // next catalogue load, and an API client got an error for it.
+    if let Err(e) = add_contents(db, &name, m, origin).await {
+        if let Err(cleanup) = db.delete_metadef_namespace(&name).await {
+            tracing::error!(namespace = %name, error = %cleanup, "could not remove a half-created namespace");
+        }
+        return Err(e);
+    }
+    Ok(ns)
+}
+
+/// A new namespace's properties, objects, tags and resource-type associations.
+async fn add_contents(db: &ImageDb, name: &str, m: &Map<String, Value>, origin: Origin) -> Result<(), ImageError> {
     if let Some(Value::Object(props)) = m.get("properties") {
         for (pname, body) in props {
-            put_item(db, &name, "property", pname, &with_name(body, pname), origin).await?;
+            put_item(db, name, "property", pname, &with_name(body, pname), origin).await?;
         }
     }
     for (key, kind) in [("objects", "object"), ("tags", "tag")] {
@@ -198,16 +217,16 @@ pub async fn create_namespace_doc(
                 let iname = item["name"]
                     .as_str()
                     .ok_or_else(|| ImageError::BadRequest(format!("Every entry of '{key}' needs a name.")))?;
-                put_item(db, &name, kind, iname, item, origin).await?;
+                put_item(db, name, kind, iname, item, origin).await?;
             }
         }
     }
     if let Some(Value::Array(assocs)) = m.get("resource_type_associations") {
         for a in assocs {
-            associate(db, &name, a, origin).await?;
+            associate(db, name, a, origin).await?;
         }
     }
-    Ok(ns)
+    Ok(())
 }
 
 /// A namespace's objects, properties or tags in the order Glance lists them:

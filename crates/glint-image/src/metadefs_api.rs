@@ -142,15 +142,7 @@ async fn full_namespace(api: &ImageApi, ns: &Namespace) -> ApiResult<Map<String,
     let mut m = namespace_json(ns, &db.associations(&ns.namespace).await?);
     let props = db.metadef_items(&ns.namespace, "property").await?;
     if !props.is_empty() {
-        let mut pm = Map::new();
-        for p in &props {
-            let mut body = item_json(&ns.namespace, "property", p);
-            if let Value::Object(b) = &mut body {
-                b.remove("name");
-            }
-            pm.insert(p.name.clone(), body);
-        }
-        m.insert("properties".into(), Value::Object(pm));
+        m.insert("properties".into(), property_map(&ns.namespace, &props));
     }
     let objects = metadefs::listed(db, &ns.namespace, "object").await?;
     if !objects.is_empty() {
@@ -164,6 +156,19 @@ async fn full_namespace(api: &ImageApi, ns: &Namespace) -> ApiResult<Map<String,
         m.insert("tags".into(), tag_list(&tags));
     }
     Ok(m)
+}
+
+/// Properties keyed by name, each without its `name`, as Glance shows them.
+fn property_map(namespace: &str, props: &[metadefs::Item]) -> Value {
+    let mut map = Map::new();
+    for p in props {
+        let mut body = item_json(namespace, "property", p);
+        if let Value::Object(b) = &mut body {
+            b.remove("name");
+        }
+        map.insert(p.name.clone(), body);
+    }
+    Value::Object(map)
 }
 
 /// Tags as Glance lists them: names only.
@@ -183,8 +188,9 @@ async fn create_namespace(State(api): State<ImageApi>, Caller(ctx): Caller, body
             answer.insert(key.into(), v.clone());
         }
     }
-    if let Some(props) = full_namespace(&api, &ns).await?.remove("properties") {
-        answer.insert("properties".into(), props);
+    let props = api.service.db().metadef_items(&ns.namespace, "property").await?;
+    if !props.is_empty() {
+        answer.insert("properties".into(), property_map(&ns.namespace, &props));
     }
     let mut res = (StatusCode::CREATED, Json(Value::Object(answer))).into_response();
     let location = format!("{}/v2/metadefs/namespaces/{}", api.base_url, ns.namespace);
@@ -300,18 +306,7 @@ async fn list_items(
     visible_namespace(&api, &ctx, &name).await?;
     let items = metadefs::listed(api.service.db(), &name, kind).await?;
     let body = match kind {
-        "property" => {
-            let mut pm = Map::new();
-            for p in &items {
-                // Keyed by name, so (as in Glance) each entry does not repeat it.
-                let mut body = item_json(&name, kind, p);
-                if let Value::Object(b) = &mut body {
-                    b.remove("name");
-                }
-                pm.insert(p.name.clone(), body);
-            }
-            json!({"properties": pm})
-        }
+        "property" => json!({"properties": property_map(&name, &items)}),
         "object" => json!({"objects": items.iter().map(|i| item_json(&name, kind, i)).collect::<Vec<_>>(),
                            "schema": "v2/schemas/metadefs/objects"}),
         _ => json!({"tags": tag_list(&items)}),
@@ -340,7 +335,7 @@ async fn create_item(
             let tname = t["name"]
                 .as_str()
                 .ok_or_else(|| ImageError::BadRequest("Every tag needs a name.".into()))?;
-            db.put_metadef_item(&name, "tag", tname, &json!({}), true).await?;
+            metadefs::put_item(db, &name, "tag", tname, &json!({}), Origin::Request).await?;
         }
         // Glance answers with the tags it was sent, in that order.
         let sent: Vec<Value> = tags.iter().map(|t| json!({"name": t["name"]})).collect();
@@ -389,7 +384,7 @@ async fn create_named_tag(
             "A metadata tag with name={tag} already exists in namespace={name}."
         )));
     }
-    db.put_metadef_item(&name, "tag", &tag, &json!({}), true).await?;
+    metadefs::put_item(db, &name, "tag", &tag, &json!({}), Origin::Request).await?;
     let item = db
         .metadef_item(&name, "tag", &tag)
         .await?

@@ -291,3 +291,45 @@ async fn a_broken_metadefs_file_is_refused() {
     };
     assert!(err.contains("broken.json"), "{err}");
 }
+
+/// A namespace whose contents are refused is not left half made: the API
+/// answers 400 and the namespace does not exist; a catalogue file the same way
+/// stops start-up without leaving a namespace the next start would keep.
+#[tokio::test]
+async fn a_refused_namespace_is_not_left_half_made() {
+    let s = TestServer::start().await;
+    let admin = s.admin_token().await;
+    let doc = json!({"namespace": "Test::Half", "properties": {"p": {"title": "P", "type": "string"}},
+                     "objects": [{"description": "no name"}]});
+    let res = s
+        .image_req(Method::POST, "/v2/metadefs/namespaces", &admin)
+        .json(&doc)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        s.status(Method::GET, "/v2/metadefs/namespaces/Test::Half", &admin)
+            .await,
+        404
+    );
+    let data = s.stop().await;
+
+    let files = tempfile::tempdir().unwrap();
+    std::fs::write(files.path().join("half.json"), doc.to_string()).unwrap();
+    let mut config = glint_server::ServeConfig::new(data.path(), "http://127.0.0.1:1");
+    config.database_url = common::test_database(data.path()).await;
+    config.metadefs_dir = Some(files.path().to_owned());
+    let err = match glint_server::App::open(config).await {
+        Ok(_) => panic!("a namespace with a nameless object was loaded"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("half.json"), "{err}");
+    let s = TestServer::start_in(data, |_| {}).await;
+    let admin = s.admin_token().await;
+    assert_eq!(
+        s.status(Method::GET, "/v2/metadefs/namespaces/Test::Half", &admin)
+            .await,
+        404
+    );
+}
