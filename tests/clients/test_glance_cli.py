@@ -210,3 +210,29 @@ def test_schema_driven_help_and_list_sorting(glance, payload, unique):
     finally:
         for i in (a, b):
             glance("image-delete", i, check=False)
+
+
+def test_metadefs_catalogue_and_namespace_crud(glance, unique):
+    # Read: the catalogue loaded at start-up (resource types, namespaces, one namespace).
+    types = [r[0] for r in glance("md-resource-type-list").rows()]
+    assert "OS::Glance::Image" in types and "OS::Nova::Flavor" in types
+    names = [r[0] for r in glance("md-namespace-list").rows()]
+    assert "OS::Compute::Hypervisor" in names
+    shown = glance("md-namespace-show", "OS::Compute::Hypervisor").table()
+    assert shown.get("namespace") == "OS::Compute::Hypervisor", shown
+    # Write: an admin creates a namespace, adds a property and an object, deletes it.
+    ns = f"Glint::Cli{unique.replace('-', '')}"
+    created = glance("md-namespace-create", ns, "--visibility", "public").table()
+    assert created.get("namespace") == ns and created.get("visibility") == "public", created
+    try:
+        glance("md-property-create", ns, "--name", "cores", "--title", "Cores", "--type", "integer",
+               "--schema", '{"type": "integer", "default": 2}')
+        prop = glance("md-property-show", ns, "cores").table()
+        assert prop.get("default") == "2", prop  # Glance keeps defaults as text
+        glance("md-object-create", ns, "--name", "Box", "--schema", '{"description": "a box"}')
+        objects = [r[0] for r in glance("md-object-list", ns).rows()]
+        assert objects == ["Box"], objects
+    finally:
+        glance("md-namespace-delete", ns, check=False)
+    res = glance("md-namespace-show", ns, check=False)
+    assert res.returncode != 0, res.describe()

@@ -261,3 +261,31 @@ def test_alt_token_is_scoped_to_its_project(alt_conn, alt):
     # a member cannot list all projects
     with pytest.raises(exceptions.ForbiddenException):
         list(alt_conn.identity.projects())
+
+
+# --------------------------------------------------------------------------------------
+# Image: metadata definitions
+# --------------------------------------------------------------------------------------
+
+def test_metadef_catalogue(conn):
+    types = {t.name for t in conn.image.metadef_resource_types()}
+    assert {"OS::Glance::Image", "OS::Cinder::Volume", "OS::Nova::Flavor"} <= types
+    hypervisor = conn.image.get_metadef_namespace("OS::Compute::Hypervisor")
+    assert hypervisor.namespace == "OS::Compute::Hypervisor"
+    assert hypervisor.visibility == "public"
+    namespaces = {n.namespace for n in conn.image.metadef_namespaces()}
+    assert "OS::Compute::Hypervisor" in namespaces
+
+
+def test_metadef_namespace_create_and_delete(conn, unique):
+    name = f"Glint::Sdk{unique.replace('-', '')}"
+    ns = conn.image.create_metadef_namespace(namespace=name, display_name="SDK test",
+                                             visibility="private")
+    try:
+        assert ns.namespace == name
+        fetched = conn.image.get_metadef_namespace(name)
+        assert fetched.display_name == "SDK test" and fetched.visibility == "private"
+    finally:
+        conn.image.delete_metadef_namespace(name)
+    with pytest.raises(exceptions.NotFoundException):
+        conn.image.get_metadef_namespace(name)

@@ -88,14 +88,15 @@ pub fn require_admin(ctx: &RequestContext, action: &str) -> Result<(), ImageErro
 const CATALOGUE_NAMESPACES: &str = include_str!("../catalogue/namespaces.json");
 const CATALOGUE_RESOURCE_TYPES: &str = include_str!("../catalogue/resource_types.json");
 
-/// Loads Glint's catalogue: namespaces that already exist are kept as they are.
+/// Loads Glint's catalogue: namespaces that already exist are kept as they are,
+/// the others owned by "admin" as Glance's loader has it.
 pub async fn load_catalogue(db: &ImageDb) -> Result<usize, ImageError> {
     let namespaces: Vec<Value> =
         serde_json::from_str(CATALOGUE_NAMESPACES).map_err(|e| ImageError::Catalogue(e.to_string()))?;
     ensure_resource_types(db).await?;
     let mut loaded = 0;
     for doc in &namespaces {
-        loaded += usize::from(load_namespace(db, doc, None).await?);
+        loaded += usize::from(load_namespace(db, doc, Some("admin")).await?);
     }
     Ok(loaded)
 }
@@ -316,7 +317,11 @@ pub fn namespace_json(ns: &Namespace, assocs: &[Association]) -> Map<String, Val
     }
     m.insert("visibility".into(), json!(ns.visibility));
     m.insert("protected".into(), json!(ns.protected));
-    m.insert("owner".into(), json!(ns.owner));
+    // Never `null`: python-glanceclient validates lists against the schema, where
+    // `owner` is a string (catalogues loaded before owner "admin" have none).
+    if let Some(owner) = &ns.owner {
+        m.insert("owner".into(), json!(owner));
+    }
     m.insert("created_at".into(), json!(ns.created_at));
     if let Some(updated) = &ns.updated_at {
         m.insert("updated_at".into(), json!(updated));
@@ -394,8 +399,9 @@ pub fn schema(name: &str) -> Option<Value> {
         }
         "tag" => single("tag", &tag, json!(["name"])),
         "tags" => list("tags", "tags", single("tag", &tag, json!(["name"]))),
-        "resource_type_association" => single("resource_type_association", &rta, json!(["name"])),
-        "resource_type_associations" => list(
+        // Glance serves these at `…/resource_type(s)` under the association's name.
+        "resource_type" => single("resource_type_association", &rta, json!(["name"])),
+        "resource_types" => list(
             "resource_type_associations",
             "resource_type_associations",
             single("resource_type_association", &rta, json!(["name"])),

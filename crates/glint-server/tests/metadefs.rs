@@ -170,20 +170,21 @@ async fn catalogue_and_crud() {
         404
     );
 
-    for name in [
-        "namespace",
-        "namespaces",
-        "object",
-        "objects",
-        "property",
-        "properties",
-        "tag",
-        "tags",
-        "resource_type_association",
-        "resource_type_associations",
+    // Paths as Glance's router has them (python-glanceclient fetches `resource_type`).
+    for (path, name) in [
+        ("namespace", "namespace"),
+        ("namespaces", "namespaces"),
+        ("object", "object"),
+        ("objects", "objects"),
+        ("property", "property"),
+        ("properties", "properties"),
+        ("tag", "tag"),
+        ("tags", "tags"),
+        ("resource_type", "resource_type_association"),
+        ("resource_types", "resource_type_associations"),
     ] {
-        let res = get(&member, &format!("/v2/schemas/metadefs/{name}")).await.unwrap();
-        assert_eq!(res.status(), 200, "{name}");
+        let res = get(&member, &format!("/v2/schemas/metadefs/{path}")).await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
         assert_eq!(body_json(res).await["name"], name);
     }
 }
