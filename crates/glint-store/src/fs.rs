@@ -176,45 +176,96 @@ impl StoreBackend for FsStore {
 
 /// Reads `count` bytes from `start` on one blocking thread, in `READ_BUFFER`
 /// chunks through a queue of two: one thread hop per chunk instead of one per
-/// small read, and at most four or five chunks in flight. 4 MiB reads, like
+/// small read, and at most four or five chunks in flight. 4 MiB chunks, like
 /// `dd bs=4M`, kept cold 4 GiB downloads nearer the disk's speed than 1 MiB ones
 /// (1.96 vs 1.70 GB/s over 8 runs each here).
-fn read_in_background(mut file: std::fs::File, start: u64, count: u64) -> ByteStream {
-    use std::io::{Read, Seek};
+fn read_in_background(file: std::fs::File, start: u64, count: u64) -> ByteStream {
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(2);
     tokio::task::spawn_blocking(move || {
-        if let Err(e) = file.seek(std::io::SeekFrom::Start(start)) {
-            let _ = tx.blocking_send(Err(e));
-            return;
-        }
-        // Buffers no larger than the whole read: a small image or range costs its size.
-        let pool = Arc::new(ChunkPool::new(count.min(READ_BUFFER as u64) as usize));
-        let mut left = count;
-        while left > 0 {
-            let want = left.min(READ_BUFFER as u64) as usize;
-            let mut buf = pool.take();
-            match file.read_exact(&mut buf[..want]) {
-                Ok(()) => {
-                    left -= want as u64;
-                    let chunk = bytes::Bytes::from_owner(PooledChunk {
-                        buf,
-                        len: want,
-                        pool: Arc::clone(&pool),
-                    });
-                    if tx.blocking_send(Ok(chunk)).is_err() {
-                        return; // the client went away
-                    }
-                }
-                Err(e) => {
-                    let _ = tx.blocking_send(Err(e));
-                    return;
-                }
+        let mut chunks = ChunkReader::new(file, count);
+        let mut at = start;
+        let end = start + count;
+        while at < end {
+            let want = (end - at).min(READ_BUFFER as u64) as usize;
+            let chunk = chunks.read(at, want);
+            let failed = chunk.is_err();
+            if tx.blocking_send(chunk).is_err() || failed {
+                return; // the client went away, or the error is sent
             }
+            at += want as u64;
         }
     });
     Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     }))
+}
+
+/// Where a download's chunks come from. Mapped chunks are sent straight from the
+/// page cache: the server copies each byte once (into the socket) instead of twice
+/// (into a buffer, then into the socket), which is what held downloads below the
+/// disk's speed on two cores shared with the client (warm 4 GiB: 5.1 vs 3.3 GB/s,
+/// cold: 2.9 vs 2.4 GB/s, medians of 6 and 8 here). Plain reads into pooled
+/// buffers are the fallback where the kernel cannot populate a mapping up front.
+struct ChunkReader {
+    file: std::fs::File,
+    map_chunks: bool,
+    /// Buffers no larger than the whole read: a small image or range costs its size.
+    buffer_len: usize,
+    pool: Option<Arc<ChunkPool>>,
+}
+
+impl ChunkReader {
+    fn new(file: std::fs::File, count: u64) -> Self {
+        Self {
+            file,
+            map_chunks: cfg!(target_os = "linux"),
+            buffer_len: count.min(READ_BUFFER as u64) as usize,
+            pool: None,
+        }
+    }
+
+    fn read(&mut self, at: u64, len: usize) -> Result<bytes::Bytes, std::io::Error> {
+        if self.map_chunks {
+            if let Some(chunk) = mapped_chunk(&self.file, at, len)? {
+                return Ok(chunk);
+            }
+            self.map_chunks = false;
+        }
+        let buffer_len = self.buffer_len;
+        let pool = self.pool.get_or_insert_with(|| Arc::new(ChunkPool::new(buffer_len)));
+        let mut buf = pool.take();
+        std::os::unix::fs::FileExt::read_exact_at(&self.file, &mut buf[..len], at)?;
+        Ok(bytes::Bytes::from_owner(PooledChunk {
+            buf,
+            len,
+            pool: Arc::clone(pool),
+        }))
+    }
+}
+
+/// `len` bytes at `at`, mapped and already read into memory; `None` where the kernel
+/// cannot populate a mapping (before Linux 5.14), so the caller reads instead.
+///
+/// Populating up front is what makes the mapping safe to hand out: a disk error
+/// surfaces here as an error, not as SIGBUS when the socket copies the page later.
+/// Store files are never written after they are renamed into place, and deleting
+/// one (unlink) leaves its mappings valid, so a mapped chunk cannot shrink under us.
+fn mapped_chunk(file: &std::fs::File, at: u64, len: usize) -> Result<Option<bytes::Bytes>, std::io::Error> {
+    // SAFETY: the file is a store file, which nothing modifies once it is in place (above).
+    let map = unsafe { memmap2::MmapOptions::new().offset(at).len(len).map(file)? };
+    #[cfg(target_os = "linux")]
+    {
+        match map.advise(memmap2::Advice::PopulateRead) {
+            Ok(()) => Ok(Some(bytes::Bytes::from_owner(map))),
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        drop(map);
+        Ok(None)
+    }
 }
 
 /// The read buffers of one download, reused once the HTTP layer has sent them,
@@ -423,5 +474,71 @@ mod tests {
         std::fs::write(dir.path().join(PARTIAL_DIR).join("leftover"), b"x").unwrap();
         FsStore::open("fs", dir.path()).unwrap();
         assert_eq!(std::fs::read_dir(dir.path().join(PARTIAL_DIR)).unwrap().count(), 0);
+    }
+
+    /// A file of `len` bytes where byte i is a function of i, so any window can be checked.
+    fn patterned_file(len: usize) -> (tempfile::NamedTempFile, Vec<u8>) {
+        let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8 ^ (i >> 12) as u8).collect();
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut file, &bytes).unwrap();
+        (file, bytes)
+    }
+
+    #[test]
+    fn mapped_and_read_chunks_both_give_the_files_bytes_at_any_offset() {
+        let (file, bytes) = patterned_file(READ_BUFFER * 2 + 4097);
+        for map_chunks in [true, false] {
+            let mut reader = ChunkReader::new(file.reopen().unwrap(), bytes.len() as u64);
+            reader.map_chunks = map_chunks;
+            // Page-aligned, unaligned, a whole buffer and a one-byte tail.
+            for (at, len) in [
+                (0, 13),
+                (4095, READ_BUFFER),
+                (READ_BUFFER + 1, 4096 * 3 + 7),
+                (bytes.len() - 1, 1),
+            ] {
+                let chunk = reader.read(at as u64, len).unwrap();
+                assert_eq!(
+                    &chunk[..],
+                    &bytes[at..at + len],
+                    "map_chunks={map_chunks} at={at} len={len}"
+                );
+            }
+            assert_eq!(reader.pool.is_some(), !map_chunks, "only plain reads use buffers");
+        }
+    }
+
+    #[test]
+    fn a_chunk_past_the_end_of_the_file_is_an_error_not_a_crash() {
+        let (file, bytes) = patterned_file(10_000);
+        for map_chunks in [true, false] {
+            let mut reader = ChunkReader::new(file.reopen().unwrap(), 20_000);
+            reader.map_chunks = map_chunks;
+            // Mapped, this would be SIGBUS when the page is touched, were it not populated first.
+            assert!(reader.read(8192, 8192).is_err(), "map_chunks={map_chunks}");
+            assert_eq!(reader.map_chunks, map_chunks, "the mapping itself refused the chunk");
+            assert_eq!(&reader.read(0, 100).unwrap()[..], &bytes[..100]);
+        }
+    }
+
+    #[tokio::test]
+    async fn ranges_read_back_across_chunk_boundaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsStore::open("fs", dir.path()).unwrap();
+        let (_file, bytes) = patterned_file(READ_BUFFER + 10_000);
+        let body = Bytes::from(bytes.clone());
+        store
+            .put("img", Box::pin(futures_util::stream::iter([Ok(body)])), unlimited())
+            .await
+            .unwrap();
+        let whole = read_all(store.get("img", None).await.unwrap()).await;
+        assert_eq!(whole, bytes);
+        let (start, end) = (READ_BUFFER as u64 - 3, READ_BUFFER as u64 + 5000);
+        let range = ByteRange {
+            start,
+            end_inclusive: end,
+        };
+        let part = read_all(store.get("img", Some(range)).await.unwrap()).await;
+        assert_eq!(part, &bytes[start as usize..=end as usize]);
     }
 }

@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod log_sink;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -178,13 +180,14 @@ fn main() -> ExitCode {
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
-    // Log lines are written by a thread of their own: the request path only queues
-    // its line (one write(2) per request cost ~15% of a token validation). Not
-    // lossy: a full queue slows requests down rather than dropping lines. The guard
-    // flushes what is queued when `serve` returns.
-    let (log_writer, _log_flush_guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .finish(std::io::stderr());
+    // Log lines are written in batches by a thread of their own (see `log_sink`).
+    let (log_writer, _log_flush_guard) = match log_sink::batched(std::io::stderr()) {
+        Ok(sink) => sink,
+        Err(e) => {
+            eprintln!("glint: cannot start the log writer: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("GLINT_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
