@@ -32,32 +32,60 @@ pub struct UploadedData {
     pub location: Location,
 }
 
-fn image_from_row(row: &impl MetaRow) -> Result<Image, ImageError> {
-    let status: String = row.get("status");
-    let visibility: String = row.get("visibility");
+/// A column value either driver can decode: sqlx for every query, rusqlite for the
+/// same-thread lookup by id ([`glint_metadata::InlineReads`]).
+trait ColumnValue: glint_metadata::Column + rusqlite::types::FromSql {}
+impl<T: glint_metadata::Column + rusqlite::types::FromSql> ColumnValue for T {}
+
+/// An image row from either driver.
+trait ImageRow {
+    fn value<T: ColumnValue>(&self, column: &str) -> Result<T, ImageError>;
+}
+
+impl ImageRow for sqlx::sqlite::SqliteRow {
+    fn value<T: ColumnValue>(&self, column: &str) -> Result<T, ImageError> {
+        Ok(MetaRow::try_get(self, column)?)
+    }
+}
+
+impl ImageRow for sqlx::postgres::PgRow {
+    fn value<T: ColumnValue>(&self, column: &str) -> Result<T, ImageError> {
+        Ok(MetaRow::try_get(self, column)?)
+    }
+}
+
+impl ImageRow for rusqlite::Row<'_> {
+    fn value<T: ColumnValue>(&self, column: &str) -> Result<T, ImageError> {
+        self.get(column).map_err(|e| ImageError::Metadata(e.into()))
+    }
+}
+
+fn image_from_row(row: &impl ImageRow) -> Result<Image, ImageError> {
+    let status: String = row.value("status")?;
+    let visibility: String = row.value("visibility")?;
     Ok(Image {
-        id: row.get("id"),
-        name: row.get("name"),
+        id: row.value("id")?,
+        name: row.value("name")?,
         status: status
             .parse()
             .map_err(|_| ImageError::Internal(format!("bad status {status} in database")))?,
         visibility: visibility
             .parse()
             .map_err(|_| ImageError::Internal(format!("bad visibility {visibility} in database")))?,
-        disk_format: row.get("disk_format"),
-        container_format: row.get("container_format"),
-        size: row.get::<Option<i64>>("size").map(|v| v as u64),
-        virtual_size: row.get::<Option<i64>>("virtual_size").map(|v| v as u64),
-        checksum: row.get("checksum"),
-        os_hash_algo: row.get("os_hash_algo"),
-        os_hash_value: row.get("os_hash_value"),
-        protected: row.get::<i64>("protected") != 0,
-        os_hidden: row.get::<i64>("os_hidden") != 0,
-        min_disk: row.get::<i64>("min_disk") as u64,
-        min_ram: row.get::<i64>("min_ram") as u64,
-        owner: row.get("owner"),
-        created_at: row.get("created_at"),
-        updated_at: row.get("updated_at"),
+        disk_format: row.value("disk_format")?,
+        container_format: row.value("container_format")?,
+        size: row.value::<Option<i64>>("size")?.map(|v| v as u64),
+        virtual_size: row.value::<Option<i64>>("virtual_size")?.map(|v| v as u64),
+        checksum: row.value("checksum")?,
+        os_hash_algo: row.value("os_hash_algo")?,
+        os_hash_value: row.value("os_hash_value")?,
+        protected: row.value::<i64>("protected")? != 0,
+        os_hidden: row.value::<i64>("os_hidden")? != 0,
+        min_disk: row.value::<i64>("min_disk")? as u64,
+        min_ram: row.value::<i64>("min_ram")? as u64,
+        owner: row.value("owner")?,
+        created_at: row.value("created_at")?,
+        updated_at: row.value("updated_at")?,
         tags: Vec::new(),
         properties: BTreeMap::new(),
         locations: Vec::new(),
@@ -109,15 +137,15 @@ const GET_IMAGE_POSTGRES: &str = concat!(
 );
 
 /// An image from a row that carries [`children_columns`].
-fn image_with_children_from_row(row: &impl MetaRow) -> Result<Image, ImageError> {
+fn image_with_children_from_row(row: &impl ImageRow) -> Result<Image, ImageError> {
     let mut image = image_from_row(row)?;
-    let bad = |what: &str, e: serde_json::Error| {
-        ImageError::Internal(format!("image {}: {what}: {e}", row.get::<String>("id")))
-    };
-    image.tags = serde_json::from_str(&row.get::<String>("tags_json")).map_err(|e| bad("tags", e))?;
-    image.properties = serde_json::from_str(&row.get::<String>("properties_json")).map_err(|e| bad("properties", e))?;
+    let bad = |what: &str, e: serde_json::Error| ImageError::Internal(format!("image {}: {what}: {e}", image.id));
+    let tags = serde_json::from_str(&row.value::<String>("tags_json")?).map_err(|e| bad("tags", e))?;
+    let properties = serde_json::from_str(&row.value::<String>("properties_json")?).map_err(|e| bad("properties", e))?;
     let locations: Vec<(String, String)> =
-        serde_json::from_str(&row.get::<String>("locations_json")).map_err(|e| bad("locations", e))?;
+        serde_json::from_str(&row.value::<String>("locations_json")?).map_err(|e| bad("locations", e))?;
+    image.tags = tags;
+    image.properties = properties;
     image.locations = locations
         .into_iter()
         .map(|(store_id, location)| Location { store_id, location })
@@ -293,8 +321,17 @@ impl ImageDb {
 
     /// One image with its tags, properties and locations, in one statement: every image
     /// request starts with this, and sqlx-sqlite runs each statement as a round trip to
-    /// its connection's thread.
+    /// its connection's thread. On a SQLite file it runs on this thread instead.
     pub async fn get(&self, id: &str) -> Result<Option<Image>, ImageError> {
+        if let Some(reads) = self.pool.inline_reads() {
+            return reads.read(|conn| {
+                let mut statement = conn.prepare_cached(GET_IMAGE_SQLITE)?;
+                let mut rows = statement.query([id])?;
+                // The mapping's own errors come out through the closure's Ok.
+                Ok(rows.next()?.map(image_with_children_from_row))
+            })?
+            .transpose();
+        }
         let sql = match self.pool.engine() {
             Engine::Sqlite => GET_IMAGE_SQLITE,
             Engine::Postgres => GET_IMAGE_POSTGRES,

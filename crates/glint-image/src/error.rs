@@ -36,6 +36,8 @@ pub enum ImageError {
     #[error("The server has either erred or is incapable of performing the requested operation.")]
     Database(#[from] sqlx::Error),
     #[error("The server has either erred or is incapable of performing the requested operation.")]
+    Metadata(#[from] glint_metadata::MetadataError),
+    #[error("The server has either erred or is incapable of performing the requested operation.")]
     Store(StoreError),
     #[error("The server has either erred or is incapable of performing the requested operation.")]
     Internal(String),
@@ -76,7 +78,7 @@ impl ImageError {
             }
             Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Database(_) | Self::Store(_) | Self::Internal(_) | Self::Catalogue(_) => {
+            Self::Database(_) | Self::Metadata(_) | Self::Store(_) | Self::Internal(_) | Self::Catalogue(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }
@@ -187,6 +189,7 @@ impl IntoResponse for ImageError {
     fn into_response(self) -> Response {
         match &self {
             Self::Database(e) => tracing::error!(error = %e, "image database error"),
+            Self::Metadata(e) => tracing::error!(error = %e, "image database error"),
             Self::Store(e) => tracing::error!(error = %e, "image store error"),
             Self::Internal(e) => tracing::error!(error = %e, "image service error"),
             _ => {}

@@ -11,7 +11,11 @@
 //! [`MetaRow`], which both engines' rows implement.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+
+mod inline_reads;
+pub use inline_reads::InlineReads;
 
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
@@ -24,6 +28,8 @@ pub enum MetadataError {
     UnsupportedUrl(String),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("database read: {0}")]
+    InlineRead(#[from] rusqlite::Error),
     #[error("database migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("invalid database name {0:?}: letters, digits and underscores only")]
@@ -40,7 +46,8 @@ pub enum Engine {
 /// A connection pool on either engine. Cheap to clone.
 #[derive(Clone, Debug)]
 pub enum MetadataPool {
-    Sqlite(SqlitePool),
+    /// With [`InlineReads`] where the database is a file.
+    Sqlite(SqlitePool, Option<Arc<InlineReads>>),
     Postgres(PgPool),
 }
 
@@ -50,7 +57,7 @@ pub enum MetadataPool {
 macro_rules! with_pool {
     ($metadata_pool:expr, |$pool:ident| $body:expr) => {
         match $metadata_pool {
-            $crate::MetadataPool::Sqlite($pool) => $body,
+            $crate::MetadataPool::Sqlite($pool, _) => $body,
             $crate::MetadataPool::Postgres($pool) => $body,
         }
     };
@@ -86,17 +93,32 @@ impl MetadataPool {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        let path = options.get_filename().to_owned();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
             .await?;
-        Ok(Self::Sqlite(pool))
+        // sqlx has created the file (and set WAL) by now; an in-memory database has none.
+        let inline_reads = if path.is_file() {
+            Some(Arc::new(InlineReads::open(&path)?))
+        } else {
+            None
+        };
+        Ok(Self::Sqlite(pool, inline_reads))
     }
 
     pub fn engine(&self) -> Engine {
         match self {
-            Self::Sqlite(_) => Engine::Sqlite,
+            Self::Sqlite(..) => Engine::Sqlite,
             Self::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Same-thread reads of the SQLite file, where there is one (see [`InlineReads`]).
+    pub fn inline_reads(&self) -> Option<&InlineReads> {
+        match self {
+            Self::Sqlite(_, reads) => reads.as_deref(),
+            Self::Postgres(_) => None,
         }
     }
 
@@ -104,7 +126,7 @@ impl MetadataPool {
     /// table with versions numbered apart, so each ignores the other's.
     pub async fn migrate(&self, mut sqlite: Migrator, mut postgres: Migrator) -> Result<(), MetadataError> {
         match self {
-            Self::Sqlite(pool) => sqlite.set_ignore_missing(true).run(pool).await?,
+            Self::Sqlite(pool, _) => sqlite.set_ignore_missing(true).run(pool).await?,
             Self::Postgres(pool) => postgres.set_ignore_missing(true).run(pool).await?,
         }
         Ok(())
@@ -116,7 +138,7 @@ impl MetadataPool {
     /// (one process per database file).
     pub async fn startup_lock(&self) -> Result<StartupLock, MetadataError> {
         match self {
-            Self::Sqlite(_) => Ok(StartupLock { conn: None }),
+            Self::Sqlite(..) => Ok(StartupLock { conn: None }),
             Self::Postgres(pool) => {
                 let mut conn = pool.acquire().await?;
                 sqlx::query("SELECT pg_advisory_lock($1)")
