@@ -141,7 +141,8 @@ fn image_with_children_from_row(row: &impl ImageRow) -> Result<Image, ImageError
     let mut image = image_from_row(row)?;
     let bad = |what: &str, e: serde_json::Error| ImageError::Internal(format!("image {}: {what}: {e}", image.id));
     let tags = serde_json::from_str(&row.value::<String>("tags_json")?).map_err(|e| bad("tags", e))?;
-    let properties = serde_json::from_str(&row.value::<String>("properties_json")?).map_err(|e| bad("properties", e))?;
+    let properties =
+        serde_json::from_str(&row.value::<String>("properties_json")?).map_err(|e| bad("properties", e))?;
     let locations: Vec<(String, String)> =
         serde_json::from_str(&row.value::<String>("locations_json")?).map_err(|e| bad("locations", e))?;
     image.tags = tags;
@@ -324,13 +325,14 @@ impl ImageDb {
     /// its connection's thread. On a SQLite file it runs on this thread instead.
     pub async fn get(&self, id: &str) -> Result<Option<Image>, ImageError> {
         if let Some(reads) = self.pool.inline_reads() {
-            return reads.read(|conn| {
-                let mut statement = conn.prepare_cached(GET_IMAGE_SQLITE)?;
-                let mut rows = statement.query([id])?;
-                // The mapping's own errors come out through the closure's Ok.
-                Ok(rows.next()?.map(image_with_children_from_row))
-            })?
-            .transpose();
+            return reads
+                .read(|conn| {
+                    let mut statement = conn.prepare_cached(GET_IMAGE_SQLITE)?;
+                    let mut rows = statement.query([id])?;
+                    // The mapping's own errors come out through the closure's Ok.
+                    Ok(rows.next()?.map(image_with_children_from_row))
+                })?
+                .transpose();
         }
         let sql = match self.pool.engine() {
             Engine::Sqlite => GET_IMAGE_SQLITE,

@@ -28,7 +28,9 @@ pub struct InlineReads {
 
 impl std::fmt::Debug for InlineReads {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InlineReads").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("InlineReads")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -81,7 +83,9 @@ mod tests {
     async fn reads_see_what_the_pool_committed_and_cannot_write() {
         let dir = tempfile::tempdir().unwrap();
         let pool = MetadataPool::open_sqlite(&dir.path().join("db.sqlite")).await.unwrap();
-        let MetadataPool::Sqlite(sqlite, _) = &pool else { unreachable!() };
+        let MetadataPool::Sqlite(sqlite, _) = &pool else {
+            unreachable!()
+        };
         sqlx::query("CREATE TABLE t (v TEXT)").execute(sqlite).await.unwrap();
         let reads = pool.inline_reads().expect("a file database reads inline");
         let count = |reads: &InlineReads| {
