@@ -251,10 +251,10 @@ impl ChunkReader {
 /// Store files are never written after they are renamed into place, and deleting
 /// one (unlink) leaves its mappings valid, so a mapped chunk cannot shrink under us.
 fn mapped_chunk(file: &std::fs::File, at: u64, len: usize) -> Result<Option<bytes::Bytes>, std::io::Error> {
-    // SAFETY: the file is a store file, which nothing modifies once it is in place (above).
-    let map = unsafe { memmap2::MmapOptions::new().offset(at).len(len).map(file)? };
     #[cfg(target_os = "linux")]
     {
+        // SAFETY: the file is a store file, which nothing modifies once it is in place (above).
+        let map = unsafe { memmap2::MmapOptions::new().offset(at).len(len).map(file)? };
         match map.advise(memmap2::Advice::PopulateRead) {
             Ok(()) => Ok(Some(bytes::Bytes::from_owner(map))),
             Err(e) if e.raw_os_error() == Some(libc::EINVAL) => Ok(None),
@@ -263,7 +263,7 @@ fn mapped_chunk(file: &std::fs::File, at: u64, len: usize) -> Result<Option<byte
     }
     #[cfg(not(target_os = "linux"))]
     {
-        drop(map);
+        let _ = (file, at, len);
         Ok(None)
     }
 }

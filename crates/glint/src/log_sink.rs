@@ -103,7 +103,9 @@ impl<W: Write> Shared<W> {
     fn append(&self, line: &[u8]) {
         let mut pending = lock(&self.pending);
         pending.bytes.extend_from_slice(line);
-        if pending.bytes.len() >= MAX_PENDING {
+        // Past the limit, or once the writer thread has stopped (a line logged
+        // during shutdown), the logging thread writes the line out itself.
+        if pending.bytes.len() >= MAX_PENDING || pending.closed {
             drop(pending);
             self.write_out();
         } else if std::mem::take(&mut pending.writer_waiting) {
@@ -181,6 +183,15 @@ mod tests {
         let expected: String = (0..500).map(|n| format!("line {n}\n")).collect();
         assert_eq!(String::from_utf8(bytes).unwrap(), expected);
         assert!(writes < 50, "{writes} writes for 500 lines");
+    }
+
+    #[test]
+    fn a_line_logged_after_the_guard_is_dropped_is_still_written() {
+        let captured = Captured::default();
+        let (sink, guard) = batched(captured.clone()).unwrap();
+        drop(guard);
+        sink.make_writer().write_all(b"late\n").unwrap();
+        assert_eq!(lock(&captured.0).0, b"late\n");
     }
 
     #[test]
