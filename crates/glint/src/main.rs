@@ -6,9 +6,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-mod log_sink;
-
 use clap::{Parser, Subcommand};
+
+mod log_sink;
 
 #[derive(Parser)]
 #[command(name = "glint serve", about = "Run the Glint Identity + Image server")]
