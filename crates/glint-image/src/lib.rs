@@ -19,6 +19,7 @@ pub mod policy;
 pub mod quota;
 pub mod schema;
 pub mod service;
+mod statement;
 pub mod trace;
 pub mod traced_store;
 pub mod web_download;

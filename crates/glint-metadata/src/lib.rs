@@ -122,6 +122,14 @@ impl MetadataPool {
         }
     }
 
+    /// The inline reads, for a read moved to a blocking thread.
+    pub fn shared_inline_reads(&self) -> Option<Arc<InlineReads>> {
+        match self {
+            Self::Sqlite(_, reads) => reads.clone(),
+            Self::Postgres(_) => None,
+        }
+    }
+
     /// Runs one crate's migrations. Identity and image share the migrations
     /// table with versions numbered apart, so each ignores the other's.
     pub async fn migrate(&self, mut sqlite: Migrator, mut postgres: Migrator) -> Result<(), MetadataError> {
