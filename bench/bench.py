@@ -160,7 +160,7 @@ def wait_quiet(meta, phase, max_wait=900):
 
 
 COLD_READS = 3  # cold-cache dd reads for the machine's limit; the median is reported
-PAIRED_ROUNDS = 6  # cold downloads, each next to a cold dd read of the same file
+PAIRED_ROUNDS = 10  # cold downloads, each next to a cold dd read of the same file
 
 
 def sustained(rates):

@@ -1,8 +1,8 @@
 //! SQL text built at run time with its bound values, for either driver.
 //!
 //! The image list's statement depends on which filters a request sets. It is built
-//! once, as text plus values, so the same statement can run on sqlx (PostgreSQL, and
-//! SQLite writes' pool) or on the inline `rusqlite` reads of a SQLite file.
+//! once, as text plus values, so the same statement can run through sqlx (PostgreSQL,
+//! or SQLite in memory) or through the inline `rusqlite` reads of a SQLite file.
 
 use glint_metadata::Engine;
 use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};

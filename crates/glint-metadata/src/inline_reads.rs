@@ -1,12 +1,14 @@
-//! Reads of the SQLite file run on the calling thread, for the hottest lookups.
+//! Reads of the SQLite file without sqlx's thread hand-offs, for the hottest reads.
 //!
 //! sqlx-sqlite runs every statement on its connection's own thread, so each one
-//! costs two thread hand-offs; at 4 connections those hand-offs halved the rate
-//! of GET /v2/images/{id} against an authenticated request that reads nothing.
-//! A primary-key lookup takes tens of microseconds, well within what an async
-//! task may spend between awaits, so it runs here, on read-only connections of
-//! the same file (WAL: readers never wait for the writer), through `rusqlite` on
-//! the one SQLite library sqlx links too. Writes and everything else stay on sqlx.
+//! costs two thread hand-offs, and each row of a result one more; at 4 connections
+//! those hand-offs halved the rate of GET /v2/images/{id} against an authenticated
+//! request that reads nothing. A primary-key lookup takes tens of microseconds, well
+//! within what an async task may spend between awaits, so it runs on the calling
+//! thread; a list page takes milliseconds, so it runs in one blocking task. Both use
+//! read-only connections of the same file (WAL: readers never wait for the writer),
+//! through `rusqlite` on the one SQLite library sqlx links too. Writes and everything
+//! else stay on sqlx.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
