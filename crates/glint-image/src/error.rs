@@ -47,6 +47,13 @@ pub enum ImageError {
     Catalogue(String),
 }
 
+/// An inline read of the SQLite file failed (see [`glint_metadata::InlineReads`]).
+impl From<rusqlite::Error> for ImageError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Metadata(e.into())
+    }
+}
+
 impl From<StoreError> for ImageError {
     fn from(e: StoreError) -> Self {
         match e {

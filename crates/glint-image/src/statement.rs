@@ -8,7 +8,7 @@ use glint_metadata::Engine;
 use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
 
 /// A value bound to a placeholder.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Bind {
     Text(String),
     Int(i64),

@@ -64,7 +64,9 @@ impl InlineReads {
 
     /// Runs `read` on an idle read-only connection (a new one if none is idle). Each
     /// statement sees everything committed before it started, as on the sqlx pool.
-    pub fn read<T>(&self, read: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, MetadataError> {
+    /// `read` returns the caller's own error type, so it can fail with rusqlite's
+    /// errors and its own alike.
+    pub fn read<T, E: From<MetadataError>>(&self, read: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
         let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
         let conn = match idle {
             Some(conn) => conn,
@@ -72,7 +74,7 @@ impl InlineReads {
         };
         let result = read(&conn);
         self.put_back(conn);
-        Ok(result?)
+        result
     }
 }
 
@@ -92,13 +94,16 @@ mod tests {
         let reads = pool.inline_reads().expect("a file database reads inline");
         let count = |reads: &InlineReads| {
             reads
-                .read(|c| c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get::<_, i64>(0)))
+                .read(|c| -> Result<i64, MetadataError> {
+                    Ok(c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))?)
+                })
                 .unwrap()
         };
         assert_eq!(count(reads), 0);
         sqlx::query("INSERT INTO t VALUES ('a')").execute(sqlite).await.unwrap();
         assert_eq!(count(reads), 1, "a committed write is seen by the next read");
-        let write = reads.read(|c| c.execute("INSERT INTO t VALUES ('b')", []));
+        let write =
+            reads.read(|c| -> Result<usize, MetadataError> { Ok(c.execute("INSERT INTO t VALUES ('b')", [])?) });
         assert!(write.is_err(), "inline connections are read-only");
         assert_eq!(count(reads), 1);
     }

@@ -115,17 +115,10 @@ impl MetadataPool {
     }
 
     /// Same-thread reads of the SQLite file, where there is one (see [`InlineReads`]).
-    pub fn inline_reads(&self) -> Option<&InlineReads> {
+    /// Shared, so a long read can move to a blocking thread with its own handle.
+    pub fn inline_reads(&self) -> Option<&Arc<InlineReads>> {
         match self {
-            Self::Sqlite(_, reads) => reads.as_deref(),
-            Self::Postgres(_) => None,
-        }
-    }
-
-    /// The inline reads, for a read moved to a blocking thread.
-    pub fn shared_inline_reads(&self) -> Option<Arc<InlineReads>> {
-        match self {
-            Self::Sqlite(_, reads) => reads.clone(),
+            Self::Sqlite(_, reads) => reads.as_ref(),
             Self::Postgres(_) => None,
         }
     }
