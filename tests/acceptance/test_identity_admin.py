@@ -78,10 +78,12 @@ def _user_env(glint, user: str, password: str, project: str) -> dict[str, str]:
 
 
 def _appcred_args(cred_id: str, secret: str) -> list[str]:
+    # A secret is URL-safe base64 and can start with "-": as a separate word argparse
+    # would take it for an option.
     return [
         "--os-auth-type", "v3applicationcredential",
         "--os-application-credential-id", cred_id,
-        "--os-application-credential-secret", secret,
+        f"--os-application-credential-secret={secret}",
     ]
 
 
